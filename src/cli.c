@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Option parsing. The option letters, long names (including BCC's
+ * underscores, e.g. --print_cpu) and defaults follow BCC trace so that
+ * existing command lines keep working.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "util.h"
+
+enum {
+	OPT_UID = 1000,
+	OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "buffer-pages", required_argument, NULL, 'b' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "tid", required_argument, NULL, 'L' },
+	{ "uid", required_argument, NULL, OPT_UID },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "string-size", required_argument, NULL, 'Z' },
+	{ "include-self", no_argument, NULL, 'S' },
+	{ "max-events", required_argument, NULL, 'M' },
+	{ "timestamp", no_argument, NULL, 't' },
+	{ "unix-timestamp", no_argument, NULL, 'u' },
+	{ "time", no_argument, NULL, 'T' },
+	{ "print_cpu", no_argument, NULL, 'C' },
+	{ "print-cpu", no_argument, NULL, 'C' },
+	{ "name", required_argument, NULL, 'n' },
+	{ "msg-filter", required_argument, NULL, 'f' },
+	{ "kernel-stack", no_argument, NULL, 'K' },
+	{ "address", no_argument, NULL, 'a' },
+	{ "include", required_argument, NULL, 'I' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char usage_text[] =
+"usage: etrace [-h] [-b BUFFER_PAGES] [-p PID | -L TID] [--uid UID] [-v]\n"
+"              [-Z STRING_SIZE] [-S] [-M MAX_EVENTS] [-t] [-u] [-T] [-C]\n"
+"              [-n NAME] [-f MSG_FILTER] [-K] [-a] [-I header]\n"
+"              probe [probe ...]\n"
+"\n"
+"Attach to functions and tracepoints and print trace messages, compiling the\n"
+"probes straight to eBPF (no compiler or kernel headers needed).\n"
+"\n"
+"positional arguments:\n"
+"  probe                 probe specifier (see below)\n"
+"\n"
+"options:\n"
+"  -h, --help            show this help message and exit\n"
+"  --version             show the version and exit\n"
+"  -b, --buffer-pages BUFFER_PAGES\n"
+"                        ring buffer pages per CPU (power of two, default 64)\n"
+"  -p, --pid PID         id of the process to trace (optional)\n"
+"  -L, --tid TID         id of the thread to trace (optional)\n"
+"  --uid UID             id of the user to trace (optional)\n"
+"  -v, --verbose         print what was chosen and the generated program\n"
+"  -Z, --string-size STRING_SIZE\n"
+"                        maximum size to read from strings (default 80)\n"
+"  -S, --include-self    do not filter trace's own pid from the trace\n"
+"  -M, --max-events MAX_EVENTS\n"
+"                        number of events to print before quitting\n"
+"  -t, --timestamp       print timestamp column (offset from trace start)\n"
+"  -u, --unix-timestamp  print UNIX timestamp instead of offset from trace start,\n"
+"                        requires -t\n"
+"  -T, --time            print time column\n"
+"  -C, --print_cpu       print CPU id\n"
+"  -n, --name NAME       only print events whose process name contains NAME\n"
+"  -f, --msg-filter MSG_FILTER\n"
+"                        only print events whose message contains MSG_FILTER\n"
+"  -K, --kernel-stack    output kernel stack trace\n"
+"  -a, --address         print virtual address in stacks\n"
+"  -I, --include header  accepted for BCC compatibility and ignored: kernel\n"
+"                        types come from BTF\n"
+"\n"
+"Probe specifier syntax:\n"
+"  {p,r}:{[library],category}:function[+offset][(signature)] [(predicate)] [\"format\"[, arguments]]\n"
+"  t:category:event [(predicate)] [\"format\"[, arguments]]\n"
+"  u:library[:provider]:probe [(predicate)] [\"format\"[, arguments]]\n"
+"\n"
+"examples:\n"
+"  etrace t:sched:sched_process_exec\n"
+"        Trace every exec, one line per event\n"
+"  etrace -K -M 5 t:sched:sched_switch\n"
+"        Print five context switches with their kernel stacks\n"
+"  etrace -p 1234 -t t:syscalls:sys_enter_write\n"
+"        Trace writes of process 1234 with a timestamp\n";
+
+/* Parse a strictly positive or non-negative decimal number option. */
+static bool parse_num(const char *opt, const char *arg, long min, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < min) {
+		pr_err("%s must be %s number, got '%s'", opt,
+		       min > 0 ? "a positive" : "a non-negative", arg);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+static bool process_exists(pid_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	return stat(path, &st) == 0;
+}
+
+static bool parse_pid_opt(const char *opt, const char *arg, const char *what, pid_t *out)
+{
+	long v;
+
+	if (!parse_num(opt, arg, 1, &v))
+		return false;
+	if (v > INT_MAX || !process_exists((pid_t)v)) {
+		pr_err("%s %s: no such %s", opt, arg, what);
+		return false;
+	}
+	*out = (pid_t)v;
+	return true;
+}
+
+static bool is_pow2(long v)
+{
+	return v > 0 && !(v & (v - 1));
+}
+
+static bool handle_opt(int c, const char *arg, struct options *opt)
+{
+	long v;
+
+	switch (c) {
+	case 'b':
+		if (!parse_num("-b", arg, 1, &v))
+			return false;
+		if (!is_pow2(v) || v > (1 << 16)) {
+			pr_err("-b must be a power of two up to 65536 pages, got '%s'", arg);
+			return false;
+		}
+		opt->buffer_pages = (int)v;
+		return true;
+	case 'p':
+		return parse_pid_opt("-p", arg, "process", &opt->pid);
+	case 'L':
+		return parse_pid_opt("-L", arg, "thread", &opt->tid);
+	case OPT_UID:
+		if (!parse_num("--uid", arg, 0, &v))
+			return false;
+		opt->uid = v;
+		return true;
+	case 'Z':
+		if (!parse_num("-Z", arg, 1, &v))
+			return false;
+		if (v > 4096) {
+			pr_err("-Z must be at most 4096 bytes, got '%s'", arg);
+			return false;
+		}
+		opt->string_size = (int)v;
+		return true;
+	case 'M':
+		return parse_num("-M", arg, 1, &opt->max_events);
+	case 'v': opt->verbose++; return true;
+	case 'S': opt->include_self = true; return true;
+	case 't': opt->timestamp = true; return true;
+	case 'u': opt->unix_ts = true; return true;
+	case 'T': opt->wallclock = true; return true;
+	case 'C': opt->print_cpu = true; return true;
+	case 'K': opt->kstack = true; return true;
+	case 'a': opt->address = true; return true;
+	case 'n': opt->name_filter = arg; return true;
+	case 'f': opt->msg_filter = arg; return true;
+	case 'I':
+		fprintf(stderr, "etrace: note: -I %s ignored: kernel types come from BTF\n", arg);
+		return true;
+	default:
+		return false;
+	}
+}
+
+enum cli_result cli_parse(int argc, char **argv, struct options *opt)
+{
+	int c;
+
+	memset(opt, 0, sizeof(*opt));
+	opt->uid = -1;
+	opt->string_size = 80;
+	opt->buffer_pages = 64;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hb:p:L:vZ:SM:tuTCn:f:KaI:",
+				long_opts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage_text, stdout);
+			return CLI_EXIT_OK;
+		}
+		if (c == OPT_VERSION) {
+			printf("etrace %s\n", ETRACE_VERSION);
+			return CLI_EXIT_OK;
+		}
+		if (c == '?' || c == ':') {
+			const char *name = optopt ? NULL : argv[optind - 1];
+
+			if (name)
+				pr_err("%s '%s' (try --help)", c == ':' ? "missing value for option" :
+				       "unknown option", name);
+			else
+				pr_err("%s '-%c' (try --help)", c == ':' ? "missing value for option" :
+				       "unknown option", optopt);
+			return CLI_USAGE;
+		}
+		if (!handle_opt(c, optarg, opt))
+			return CLI_USAGE;
+	}
+	if (opt->pid && opt->tid) {
+		pr_err("only one of -p and -L may be specified");
+		return CLI_USAGE;
+	}
+	if (optind >= argc) {
+		pr_err("no probe given (try --help)");
+		return CLI_USAGE;
+	}
+	opt->probe_args = argv + optind;
+	opt->nprobe_args = argc - optind;
+	return CLI_RUN;
+}

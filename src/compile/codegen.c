@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Code generation for one probe. The program's shape:
+ *
+ *	pid/tid/uid/self filters		(exit early, nothing reserved)
+ *	predicate				(false: exit)
+ *	rec = ringbuf_reserve(events, size)	(NULL: count a lost event)
+ *	header, values, stack
+ *	ringbuf_submit(rec)
+ *
+ * Filters run before any reservation so that rejected events cost only a
+ * few instructions on the traced system.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compile/codegen.h"
+#include "compile/ir.h"
+#include "runtime/record.h"
+#include "util.h"
+
+struct cg {
+	struct session *s;
+	struct probe *p;
+	struct ir *ir;
+	int ctx;		/* vreg: context */
+	int rec;		/* vreg: the reserved record */
+	int out;		/* label: exit 0 */
+};
+
+int codegen_record_size(const struct session *s, const struct probe *p)
+{
+	int size = (int)sizeof(struct rec_hdr) + p->values_size;
+
+	if (s->opt.kstack)
+		size += REC_STACK_BYTES;
+	return (size + 7) & ~7;
+}
+
+/* Self, -p, -L and --uid filters. */
+static void emit_filters(struct cg *cg)
+{
+	const struct options *o = &cg->s->opt;
+	struct ir *ir = cg->ir;
+	int pt, v;
+
+	if (o->include_self && !o->pid && !o->tid && o->uid < 0)
+		return;
+	pt = ir_vreg(ir);
+	ir_comment(ir, "filters: self, -p, -L");
+	ir_call(ir, BPF_FUNC_get_current_pid_tgid, pt, 0, NULL);
+	if (o->tid) {
+		v = ir_vreg(ir);
+		ir_mov(ir, v, pt);
+		ir_alu_imm(ir, BPF_LSH, v, 32);
+		ir_alu_imm(ir, BPF_RSH, v, 32);
+		ir_jcond_imm(ir, BPF_JNE, v, o->tid, cg->out);
+	}
+	if (!o->include_self || o->pid) {
+		v = ir_vreg(ir);
+		ir_mov(ir, v, pt);
+		ir_alu_imm(ir, BPF_RSH, v, 32);
+		if (!o->include_self)
+			ir_jcond_imm(ir, BPF_JEQ, v, cg->s->self, cg->out);
+		if (o->pid)
+			ir_jcond_imm(ir, BPF_JNE, v, o->pid, cg->out);
+	}
+	if (o->uid >= 0) {
+		v = ir_vreg(ir);
+		ir_comment(ir, "--uid");
+		ir_call(ir, BPF_FUNC_get_current_uid_gid, v, 0, NULL);
+		ir_alu_imm(ir, BPF_LSH, v, 32);
+		ir_alu_imm(ir, BPF_RSH, v, 32);
+		ir_jcond_imm(ir, BPF_JNE, v, (int32_t)o->uid, cg->out);
+	}
+}
+
+/* v = rec + off, for helpers that write into the record. */
+static int rec_addr(struct cg *cg, int off)
+{
+	int v = ir_vreg(cg->ir);
+
+	ir_mov(cg->ir, v, cg->rec);
+	ir_alu_imm(cg->ir, BPF_ADD, v, off);
+	return v;
+}
+
+static void emit_header(struct cg *cg)
+{
+	struct ir *ir = cg->ir;
+	int v, args[4];
+
+	ir_comment(ir, "record header");
+	ir_store_imm(ir, 4, cg->rec, REC_OFF(probe_id), cg->p->id);
+	v = ir_vreg(ir);
+	ir_call(ir, BPF_FUNC_get_current_pid_tgid, v, 0, NULL);
+	ir_store(ir, 8, cg->rec, REC_OFF(pid_tgid), v);
+	v = ir_vreg(ir);
+	ir_call(ir, BPF_FUNC_get_smp_processor_id, v, 0, NULL);
+	ir_store(ir, 4, cg->rec, REC_OFF(cpu), v);
+	if (cg->s->opt.timestamp) {
+		v = ir_vreg(ir);
+		ir_call(ir, BPF_FUNC_ktime_get_ns, v, 0, NULL);
+		ir_store(ir, 8, cg->rec, REC_OFF(ts), v);
+	}
+	args[0] = rec_addr(cg, REC_OFF(comm));
+	args[1] = ir_vreg(ir);
+	ir_mov_imm(ir, args[1], REC_COMM_LEN);
+	ir_call(ir, BPF_FUNC_get_current_comm, -1, 2, args);
+}
+
+static void emit_kstack(struct cg *cg)
+{
+	struct ir *ir = cg->ir;
+	int args[4], n = ir_vreg(ir);
+
+	ir_comment(ir, "kernel stack into the record");
+	args[0] = cg->ctx;
+	args[1] = rec_addr(cg, (int)sizeof(struct rec_hdr) + cg->p->values_size);
+	args[2] = ir_vreg(ir);
+	ir_mov_imm(ir, args[2], REC_STACK_BYTES);
+	args[3] = ir_vreg(ir);
+	ir_mov_imm(ir, args[3], 0);
+	ir_call(ir, BPF_FUNC_get_stack, n, 4, args);
+	ir_store(ir, 4, cg->rec, REC_OFF(kstack_bytes), n);
+}
+
+/* When the ring buffer is full: lost[probe_id] += 1 on this CPU. */
+static void emit_lost(struct cg *cg)
+{
+	struct ir *ir = cg->ir;
+	int key_off = ir_stack_alloc(ir, 4, 4);
+	int args[2], val = ir_vreg(ir), n = ir_vreg(ir);
+
+	ir_comment(ir, "ring buffer full: count the lost event");
+	ir_store_stack_imm(ir, 4, key_off, cg->p->id);
+	args[0] = ir_vreg(ir);
+	ir_ld_map_fd(ir, args[0], cg->s->lost_fd);
+	args[1] = ir_vreg(ir);
+	ir_stack_addr(ir, args[1], key_off);
+	ir_call(ir, BPF_FUNC_map_lookup_elem, val, 2, args);
+	ir_jcond_imm(ir, BPF_JEQ, val, 0, cg->out);
+	ir_load(ir, 8, n, val, 0);
+	ir_alu_imm(ir, BPF_ADD, n, 1);
+	ir_store(ir, 8, val, 0, n);
+	ir_jmp(ir, cg->out);
+}
+
+static void emit_body(struct cg *cg)
+{
+	struct ir *ir = cg->ir;
+	int lost = ir_label(ir), args[3];
+
+	emit_filters(cg);
+	cg->rec = ir_vreg(ir);
+	ir_comment(ir, "reserve the record");
+	args[0] = ir_vreg(ir);
+	ir_ld_map_fd(ir, args[0], cg->s->events_fd);
+	args[1] = ir_vreg(ir);
+	ir_mov_imm(ir, args[1], codegen_record_size(cg->s, cg->p));
+	args[2] = ir_vreg(ir);
+	ir_mov_imm(ir, args[2], 0);
+	ir_call(ir, BPF_FUNC_ringbuf_reserve, cg->rec, 3, args);
+	ir_jcond_imm(ir, BPF_JEQ, cg->rec, 0, lost);
+	emit_header(cg);
+	if (cg->s->opt.kstack)
+		emit_kstack(cg);
+	ir_comment(ir, "submit");
+	args[0] = cg->rec;
+	args[1] = ir_vreg(ir);
+	ir_mov_imm(ir, args[1], 0);
+	ir_call(ir, BPF_FUNC_ringbuf_submit, -1, 2, args);
+	ir_jmp(ir, cg->out);
+	ir_bind(ir, lost);
+	emit_lost(cg);
+	ir_bind(ir, cg->out);
+	ir_exit_imm(ir, 0);
+}
+
+int codegen_probe(struct session *s, struct probe *p, struct bpf_insn **insns,
+		  size_t *cnt, FILE *listing)
+{
+	struct cg cg = { .s = s, .p = p };
+	char err[256];
+	int ret;
+
+	cg.ir = ir_new();
+	cg.ctx = ir_ctx(cg.ir);
+	cg.out = ir_label(cg.ir);
+	emit_body(&cg);
+	if (listing)
+		ir_dump(cg.ir, listing);
+	ret = ir_finish(cg.ir, insns, cnt, err, sizeof(err));
+	ir_free(cg.ir);
+	if (ret) {
+		pr_err("probe %d: %s", p->spec.index, err);
+		return ERR_USAGE;
+	}
+	return 0;
+}

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * etrace: parse options and probes, compile each probe to BPF, load and
+ * attach, print events until told to stop, and tear everything down.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+
+#include "cli.h"
+#include "compile/codegen.h"
+#include "compile/disasm.h"
+#include "output/text.h"
+#include "providers/provider.h"
+#include "runtime/events.h"
+#include "runtime/loader.h"
+#include "session.h"
+#include "util.h"
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	/* Our own messages say what failed; libbpf's would repeat them. */
+	return 0;
+}
+
+static int exit_code(int err)
+{
+	return err == ERR_USAGE ? EXIT_USAGE : err ? EXIT_RUNTIME : 0;
+}
+
+static int parse_probes(struct session *s)
+{
+	char err[512];
+
+	s->nprobes = (size_t)s->opt.nprobe_args;
+	s->probes = xcalloc(s->nprobes, sizeof(*s->probes));
+	for (size_t i = 0; i < s->nprobes; i++) {
+		struct probe *p = &s->probes[i];
+
+		p->id = (int)i;
+		p->prog_fd = -1;
+		if (spec_parse(s->opt.probe_args[i], (int)i + 1, &p->spec, err, sizeof(err))) {
+			pr_err("%s", err);
+			return ERR_USAGE;
+		}
+		if (p->spec.format)
+			s->any_action = true;
+	}
+	return 0;
+}
+
+static int resolve_probes(struct session *s)
+{
+	for (size_t i = 0; i < s->nprobes; i++) {
+		struct probe *p = &s->probes[i];
+		int ret;
+
+		p->prov = provider_find(&p->spec);
+		if (!p->prov)
+			return ERR_USAGE;
+		ret = p->prov->resolve(s, p);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int compile_and_load(struct session *s, struct probe *p)
+{
+	struct bpf_insn *insns = NULL;
+	size_t cnt = 0;
+	FILE *listing = s->opt.verbose > 1 ? stderr : NULL;
+	int ret;
+
+	ret = codegen_probe(s, p, &insns, &cnt, listing);
+	if (ret)
+		return ret;
+	if (s->opt.verbose) {
+		fprintf(stderr, "probe %d: %s -> %s %s, program etrace_p%d, %zu instructions\n",
+			p->spec.index, p->spec.raw, p->prov->name, p->func_name, p->id + 1, cnt);
+		disasm_print(insns, cnt, stderr, "    ");
+	}
+	ret = loader_load_prog(s, p, p->prov->prog_type, insns, cnt);
+	free(insns);
+	return ret;
+}
+
+static int start(struct session *s)
+{
+	const char *sentinel = getenv("ETRACE_TEST_SENTINEL");
+	struct timespec ts;
+	int ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	s->start_mono_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	s->start_wall = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	s->self = getpid();
+	s->ncpus = libbpf_num_possible_cpus();
+	if (s->ncpus <= 0)
+		s->ncpus = 1;
+	if ((ret = parse_probes(s)) || (ret = loader_check_privileges()) ||
+	    (ret = events_setup_signals(s)) || (ret = resolve_probes(s)) ||
+	    (ret = loader_create_maps(s)))
+		return ret;
+	for (size_t i = 0; i < s->nprobes; i++)
+		if ((ret = compile_and_load(s, &s->probes[i])))
+			return ret;
+	if ((ret = events_open(s)))
+		return ret;
+	for (size_t i = 0; i < s->nprobes; i++)
+		if ((ret = s->probes[i].prov->attach(s, &s->probes[i])))
+			return ret;
+	output_header(s);
+	if (sentinel)
+		fprintf(stderr, "%s\n", sentinel);
+	return 0;
+}
+
+static void report_lost(struct session *s)
+{
+	unsigned long long total = 0;
+
+	for (size_t i = 0; i < s->nprobes; i++) {
+		unsigned long long n = loader_lost(s, s->probes[i].id);
+
+		total += n;
+		if (s->opt.verbose)
+			fprintf(stderr, "probe %d: %llu events, %llu lost\n",
+				s->probes[i].spec.index,
+				(unsigned long long)s->probes[i].seen, n);
+	}
+	if (total)
+		pr_err("lost %llu events", total);
+}
+
+int main(int argc, char **argv)
+{
+	struct session s;
+	int ret;
+
+	session_init(&s);
+	switch (cli_parse(argc, argv, &s.opt)) {
+	case CLI_EXIT_OK:
+		return 0;
+	case CLI_USAGE:
+		return EXIT_USAGE;
+	case CLI_RUN:
+		break;
+	}
+	libbpf_set_print(libbpf_quiet);
+	ret = start(&s);
+	if (!ret)
+		ret = events_loop(&s);
+	if (s.events_fd >= 0 && s.nprobes && s.probes[0].prog_fd >= 0)
+		report_lost(&s);
+	session_teardown(&s);
+	/* A closed stdout is how "| head" ends us: not an error. */
+	if (fflush(stdout) == EOF && errno != EPIPE)
+		ret = ERR_RUNTIME;
+	return exit_code(ret);
+}

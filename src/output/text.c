@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Column widths and header strings are BCC trace's (see
+ * shared/bcc-trace-reference.md, section 3), so scripts that parse its
+ * output keep working.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "output/text.h"
+#include "runtime/record.h"
+#include "sym/ksym.h"
+#include "util.h"
+
+static void line_printf(struct session *s, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Append to the session's line buffer, growing it as needed. */
+static void line_printf(struct session *s, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		size_t room = s->line_cap - *len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(s->line + *len, room, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if ((size_t)n < room)
+			break;
+		s->line = grow_array(s->line, &s->line_cap, *len + (size_t)n + 1, 1);
+	}
+	*len += (size_t)n;
+}
+
+static bool has_time(const struct session *s)
+{
+	return s->opt.timestamp || s->opt.wallclock;
+}
+
+void output_header(struct session *s)
+{
+	size_t len = 0;
+
+	s->line = grow_array(s->line, &s->line_cap, 256, 1);
+	if (has_time(s))
+		line_printf(s, &len, s->opt.unix_ts ? "%-17s " : "%-8s ", "TIME");
+	if (s->opt.print_cpu)
+		line_printf(s, &len, "%-3s ", "CPU");
+	line_printf(s, &len, "%-7s %-7s %-15s %-16s %s\n", "PID", "TID", "COMM", "FUNC",
+		    s->any_action ? "-" : "");
+	fwrite(s->line, 1, len, stdout);
+	fflush(stdout);
+}
+
+/* TIME column: -t offset (or UNIX time with -u), -T wall clock. */
+static void put_time(struct session *s, size_t *len, const struct rec_hdr *h)
+{
+	char tbuf[64];
+	int width = s->opt.unix_ts ? 17 : 8;
+
+	if (s->opt.timestamp) {
+		double t = (double)(h->ts - s->start_mono_ns) / 1e9;
+
+		if (s->opt.unix_ts)
+			t += s->start_wall;
+		snprintf(tbuf, sizeof(tbuf), "%.6f", t);
+	} else {
+		time_t now = time(NULL);
+		struct tm tm;
+
+		localtime_r(&now, &tm);
+		strftime(tbuf, sizeof(tbuf), "%H:%M:%S", &tm);
+	}
+	/* BCC truncates the text to the column width. */
+	tbuf[width] = '\0';
+	line_printf(s, len, "%-*s ", width, tbuf);
+}
+
+static void put_kstack(struct session *s, size_t *len, const struct rec_hdr *h,
+		       const unsigned char *stack)
+{
+	char sym[512];
+	int n = h->kstack_bytes / 8;
+
+	if (h->kstack_bytes < 0) {
+		line_printf(s, len, "        [kernel stack unavailable: %s]\n",
+			    strerror(-h->kstack_bytes));
+		return;
+	}
+	if (!s->ksyms)
+		s->ksyms = ksyms__new("/proc/kallsyms");
+	for (int i = 0; i < n && i < REC_STACK_DEPTH; i++) {
+		__u64 addr;
+
+		memcpy(&addr, stack + i * 8, 8);
+		if (!addr)
+			break;
+		ksyms__format(s->ksyms, addr, true, sym, sizeof(sym));
+		if (s->opt.address)
+			line_printf(s, len, "        %16llx %s\n", (unsigned long long)addr, sym);
+		else
+			line_printf(s, len, "        %s\n", sym);
+	}
+}
+
+/* Build "PID TID COMM FUNC msg" and the stacks; 0 if filtered out by -n/-f. */
+static bool format_event(struct session *s, struct probe *p, const struct rec_hdr *h,
+			 const unsigned char *data, size_t *len)
+{
+	char comm[REC_COMM_LEN + 1];
+	const char *msg = "";
+
+	memcpy(comm, h->comm, REC_COMM_LEN);
+	comm[REC_COMM_LEN] = '\0';
+	if (s->opt.name_filter && !strstr(comm, s->opt.name_filter))
+		return false;
+	if (s->opt.msg_filter && !strstr(msg, s->opt.msg_filter))
+		return false;
+	if (has_time(s))
+		put_time(s, len, h);
+	if (s->opt.print_cpu)
+		line_printf(s, len, "%-3u ", h->cpu);
+	line_printf(s, len, "%-7u %-7u %-15s %-16s %s\n", (unsigned)(h->pid_tgid >> 32),
+		    (unsigned)h->pid_tgid, comm, p->func_name, msg);
+	if (s->opt.kstack) {
+		put_kstack(s, len, h, data + sizeof(*h) + p->values_size);
+		line_printf(s, len, "\n");
+	}
+	return true;
+}
+
+int output_event(struct session *s, const void *data, size_t size)
+{
+	const struct rec_hdr *h = data;
+	struct probe *p;
+	size_t len = 0;
+
+	if (size < sizeof(*h) || h->probe_id >= s->nprobes)
+		return 0;
+	p = &s->probes[h->probe_id];
+	p->seen++;
+	if (s->done)
+		return 0;
+	if (!format_event(s, p, h, data, &len))
+		return 0;
+	if (fwrite(s->line, 1, len, stdout) != len)
+		s->out_broken = true;
+	if (s->opt.max_events && ++s->printed >= s->opt.max_events)
+		return 1;
+	return 0;
+}

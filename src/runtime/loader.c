@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "runtime/loader.h"
+#include "util.h"
+
+/* Not in every linux/capability.h we may build against. */
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+static const char privileges_msg[] =
+	"tracing needs root, or the CAP_BPF and CAP_PERFMON capabilities";
+
+static bool has_cap(const struct __user_cap_data_struct *d, int cap)
+{
+	return d[cap / 32].effective & (1u << (cap % 32));
+}
+
+int loader_check_privileges(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = { 0 };
+
+	if (geteuid() == 0)
+		return 0;
+	if (syscall(SYS_capget, &hdr, data) == 0 &&
+	    ((has_cap(data, CAP_BPF) && has_cap(data, CAP_PERFMON)) ||
+	     has_cap(data, CAP_SYS_ADMIN)))
+		return 0;
+	pr_err("%s (running as uid %d)", privileges_msg, (int)geteuid());
+	return ERR_RUNTIME;
+}
+
+static int map_error(const char *what, int err)
+{
+	if (err == EPERM || err == EACCES)
+		pr_err("cannot create the %s map: %s (%s)", what, strerror(err), privileges_msg);
+	else
+		pr_err("cannot create the %s map: %s", what, strerror(err));
+	return ERR_RUNTIME;
+}
+
+static unsigned long next_pow2(unsigned long v)
+{
+	unsigned long p = 1;
+
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
+int loader_create_maps(struct session *s)
+{
+	unsigned long size = next_pow2((unsigned long)s->opt.buffer_pages * 4096UL * s->ncpus);
+	LIBBPF_OPTS(bpf_map_create_opts, opts);
+
+	/* The kernel caps a ring buffer below 4 GiB. */
+	if (size > (1UL << 31))
+		size = 1UL << 31;
+	s->events_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "etrace_events", 0, 0,
+				      (__u32)size, &opts);
+	if (s->events_fd < 0)
+		return map_error("ring buffer", errno);
+	s->lost_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "etrace_lost", 4, 8,
+				    (__u32)s->nprobes, &opts);
+	if (s->lost_fd < 0)
+		return map_error("lost-event counter", errno);
+	return 0;
+}
+
+/*
+ * The last line of the verifier log that says something, which is
+ * usually the reason ("R2 invalid mem access 'scalar'").
+ */
+static const char *log_reason(char *log)
+{
+	char *end = log + strlen(log), *line;
+
+	while (end > log && (end[-1] == '\n' || end[-1] == ' '))
+		*--end = '\0';
+	for (;;) {
+		line = strrchr(log, '\n');
+		line = line ? line + 1 : log;
+		/* The summary lines at the end are statistics, not the reason. */
+		if ((!strncmp(line, "processed ", 10) || !strncmp(line, "verification time", 17) ||
+		     !strncmp(line, "stack depth", 11)) && line != log) {
+			line[-1] = '\0';
+			continue;
+		}
+		return line;
+	}
+}
+
+int loader_load_prog(struct session *s, struct probe *p, enum bpf_prog_type type,
+		     const struct bpf_insn *insns, size_t cnt)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, opts);
+	char name[BPF_OBJ_NAME_LEN];
+	size_t log_size = 1 << 20;
+	char *log;
+	int fd, err;
+
+	snprintf(name, sizeof(name), "etrace_p%u", (unsigned)(p->id + 1) % 100000u);
+	/* First without a log: the common case, and the fastest. */
+	fd = bpf_prog_load(type, name, "Dual BSD/GPL", insns, cnt, &opts);
+	if (fd >= 0) {
+		p->prog_fd = fd;
+		return 0;
+	}
+	err = errno;
+	if (err == EPERM) {
+		pr_err("probe %d: cannot load the program: %s (%s)", p->spec.index,
+		       strerror(err), privileges_msg);
+		return ERR_RUNTIME;
+	}
+	log = xcalloc(1, log_size);
+	opts.log_buf = log;
+	opts.log_size = (__u32)log_size;
+	opts.log_level = 1;
+	fd = bpf_prog_load(type, name, "Dual BSD/GPL", insns, cnt, &opts);
+	if (fd >= 0) {
+		/* Loaded with a log but not without one: odd, but fine. */
+		p->prog_fd = fd;
+		free(log);
+		return 0;
+	}
+	if (s->opt.verbose)
+		fprintf(stderr, "verifier log for probe %d:\n%s\n", p->spec.index, log);
+	if (*log)
+		pr_err("probe %d: the kernel verifier rejected the program: %s%s",
+		       p->spec.index, log_reason(log),
+		       s->opt.verbose ? "" : " (the full log with -v)");
+	else
+		pr_err("probe %d: cannot load the program: %s", p->spec.index, strerror(err));
+	free(log);
+	return ERR_RUNTIME;
+}
+
+unsigned long long loader_lost(struct session *s, int id)
+{
+	__u32 key = (__u32)id;
+	unsigned long long total = 0;
+	__u64 *vals;
+
+	if (s->lost_fd < 0 || s->ncpus <= 0)
+		return 0;
+	vals = xcalloc((size_t)s->ncpus, sizeof(*vals));
+	if (!bpf_map_lookup_elem(s->lost_fd, &key, vals))
+		for (int i = 0; i < s->ncpus; i++)
+			total += vals[i];
+	free(vals);
+	return total;
+}

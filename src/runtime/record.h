@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The layout of one event record in the BPF ring buffer, shared by the
+ * code generator (which writes it in the kernel) and the consumer (which
+ * reads it). A record is this header, then the probe's values at offsets
+ * chosen by the compiler, then the kernel stack (with -K).
+ */
+#ifndef __ETRACE_RECORD_H
+#define __ETRACE_RECORD_H
+
+#include <linux/types.h>
+#include <stddef.h>
+
+#define REC_COMM_LEN 16
+/* BCC prints at most 127 frames; the kernel's default sysctl limit is 127. */
+#define REC_STACK_DEPTH 127
+#define REC_STACK_BYTES (REC_STACK_DEPTH * 8)
+
+struct rec_hdr {
+	__u32 probe_id;
+	__u32 cpu;
+	__u64 pid_tgid;		/* tgid << 32 | tid */
+	__u64 ts;		/* bpf_ktime_get_ns(), CLOCK_MONOTONIC */
+	char comm[REC_COMM_LEN];
+	__s32 kstack_bytes;	/* bytes written by bpf_get_stack(), or -errno */
+	__u32 reserved;
+};
+
+#define REC_OFF(field) ((int)offsetof(struct rec_hdr, field))
+
+#endif /* __ETRACE_RECORD_H */

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+
+#include "session.h"
+#include "sym/ksym.h"
+#include "types/tpformat.h"
+#include "util.h"
+
+void session_init(struct session *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->events_fd = -1;
+	s->lost_fd = -1;
+	s->sig_fd = -1;
+	s->epoll_fd = -1;
+}
+
+void probe_add_fd(struct probe *p, int fd)
+{
+	p->fds = grow_array(p->fds, &p->fds_cap, p->nfds + 1, sizeof(*p->fds));
+	p->fds[p->nfds++] = fd;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void probe_free(struct probe *p)
+{
+	/* Links and perf events first, so nothing fires into a dying program. */
+	for (size_t i = p->nfds; i-- > 0;)
+		close(p->fds[i]);
+	free(p->fds);
+	close_fd(&p->prog_fd);
+	spec_free(&p->spec);
+	free(p->func_name);
+	free(p->tp_dir);
+	if (p->tp) {
+		tp_format_free(p->tp);
+		free(p->tp);
+	}
+	free(p->slots);
+}
+
+void session_teardown(struct session *s)
+{
+	for (size_t i = 0; i < s->nprobes; i++)
+		probe_free(&s->probes[i]);
+	free(s->probes);
+	s->probes = NULL;
+	s->nprobes = 0;
+	ring_buffer__free(s->rb);
+	s->rb = NULL;
+	close_fd(&s->events_fd);
+	close_fd(&s->lost_fd);
+	close_fd(&s->epoll_fd);
+	close_fd(&s->sig_fd);
+	ksyms__free(s->ksyms);
+	s->ksyms = NULL;
+	free(s->line);
+	s->line = NULL;
+}

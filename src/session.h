@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * One struct session owns everything a run creates: options, probes, BPF
+ * maps and programs, attachments, the ring-buffer reader and output state.
+ * Nothing else in etrace holds mutable state. session_teardown() releases
+ * it all and is safe to call from any point of a failed start-up.
+ */
+#ifndef __ETRACE_SESSION_H
+#define __ETRACE_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "spec/spec.h"
+
+struct provider;
+struct ksyms;
+struct ring_buffer;
+struct tp_format;
+struct fmt_spec;
+
+struct options {
+	pid_t pid;		/* -p: process (tgid), 0 = any */
+	pid_t tid;		/* -L: thread, 0 = any */
+	long uid;		/* --uid, -1 = any */
+	long max_events;	/* -M, 0 = unlimited */
+	bool timestamp;		/* -t */
+	bool unix_ts;		/* -u */
+	bool wallclock;		/* -T */
+	bool print_cpu;		/* -C */
+	bool kstack;		/* -K */
+	bool ustack;		/* -U */
+	bool address;		/* -a */
+	bool include_self;	/* -S */
+	bool bin_cmp;		/* -B */
+	int verbose;		/* -v, repeatable */
+	int string_size;	/* -Z */
+	int buffer_pages;	/* -b, per CPU */
+	const char *name_filter;	/* -n */
+	const char *msg_filter;		/* -f */
+	const char *cgroup_path;	/* -c */
+	char **probe_args;
+	int nprobe_args;
+};
+
+/* Where one format argument lives in a record and how to print it. */
+struct value_slot {
+	int offset;		/* in the record, after the header */
+	int size;		/* bytes reserved */
+};
+
+struct probe {
+	struct probe_spec spec;
+	int id;			/* 0-based index, stored in every record */
+	const struct provider *prov;
+	char *func_name;	/* FUNC column */
+	struct tp_format *tp;	/* tracepoints: the event's format */
+	char *tp_dir;		/* tracepoints: events/<cat>/<event> under tracefs */
+	/* Compiled output. */
+	struct fmt_spec *fmt;	/* parsed format string, NULL if none */
+	struct value_slot *slots;
+	size_t nslots;
+	int values_size;	/* bytes of values after the header */
+	int prog_fd;
+	int *fds;		/* perf events and links to close on detach */
+	size_t nfds, fds_cap;
+	uint64_t seen;		/* events received */
+};
+
+struct session {
+	struct options opt;
+	struct probe *probes;
+	size_t nprobes;
+	const char *tracefs;	/* tracefs mount point, resolved on demand */
+	char *tracefs_buf;
+	int events_fd;		/* BPF ring buffer */
+	int lost_fd;		/* per-CPU array: events lost per probe */
+	struct ring_buffer *rb;
+	struct ksyms *ksyms;
+	int sig_fd;		/* signalfd for SIGINT/SIGTERM */
+	int epoll_fd;
+	pid_t self;
+	uint64_t start_mono_ns;
+	double start_wall;
+	long printed;		/* events printed, for -M */
+	bool done;		/* stop the event loop */
+	bool out_broken;	/* stdout closed under us */
+	bool any_action;	/* some probe has a format string: "-" column */
+	int ncpus;
+	char *line;		/* output scratch */
+	size_t line_cap;
+};
+
+void session_init(struct session *s);
+void session_teardown(struct session *s);
+
+/* Remember a file descriptor to close when @p is detached. */
+void probe_add_fd(struct probe *p, int fd);
+
+#endif /* __ETRACE_SESSION_H */
