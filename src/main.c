@@ -19,6 +19,7 @@
 #include "runtime/events.h"
 #include "runtime/loader.h"
 #include "session.h"
+#include "sym/ksym.h"
 #include "util.h"
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -100,6 +101,8 @@ static int start(struct session *s)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	s->start_wall = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 	s->self = getpid();
+	/* Lazy: kallsyms is read only when a stack or %K needs it. */
+	s->ksyms = ksyms__new("/proc/kallsyms");
 	s->ncpus = libbpf_num_possible_cpus();
 	if (s->ncpus <= 0)
 		s->ncpus = 1;
@@ -156,11 +159,16 @@ int main(int argc, char **argv)
 	ret = start(&s);
 	if (!ret)
 		ret = events_loop(&s);
-	if (s.events_fd >= 0 && s.nprobes && s.probes[0].prog_fd >= 0)
-		report_lost(&s);
-	session_teardown(&s);
+	/*
+	 * Detach before counting losses: once we stop reading, the ring
+	 * buffer fills, and those events were not asked for.
+	 */
+	session_detach(&s);
 	/* A closed stdout is how "| head" ends us: not an error. */
 	if (fflush(stdout) == EOF && errno != EPIPE)
 		ret = ERR_RUNTIME;
+	if (s.events_fd >= 0 && s.nprobes && s.probes[0].prog_fd >= 0)
+		report_lost(&s);
+	session_teardown(&s);
 	return exit_code(ret);
 }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
+#include "output/format.h"
 #include "session.h"
 #include "sym/ksym.h"
 #include "types/tpformat.h"
@@ -31,11 +32,23 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-static void probe_free(struct probe *p)
+static void probe_detach(struct probe *p)
 {
-	/* Links and perf events first, so nothing fires into a dying program. */
+	/* Links before perf events, newest first. */
 	for (size_t i = p->nfds; i-- > 0;)
 		close(p->fds[i]);
+	p->nfds = 0;
+}
+
+void session_detach(struct session *s)
+{
+	for (size_t i = 0; i < s->nprobes; i++)
+		probe_detach(&s->probes[i]);
+}
+
+static void probe_free(struct probe *p)
+{
+	probe_detach(p);
 	free(p->fds);
 	close_fd(&p->prog_fd);
 	spec_free(&p->spec);
@@ -46,6 +59,10 @@ static void probe_free(struct probe *p)
 		free(p->tp);
 	}
 	free(p->slots);
+	if (p->fmt) {
+		fmt_free(p->fmt);
+		free(p->fmt);
+	}
 }
 
 void session_teardown(struct session *s)

@@ -96,6 +96,9 @@ struct session {
 void session_init(struct session *s);
 void session_teardown(struct session *s);
 
+/* Detach every probe (close links and perf events); idempotent. */
+void session_detach(struct session *s);
+
 /* Remember a file descriptor to close when @p is detached. */
 void probe_add_fd(struct probe *p, int fd);
 

@@ -16,19 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compile/cg.h"
 #include "compile/codegen.h"
-#include "compile/ir.h"
+#include "output/format.h"
 #include "runtime/record.h"
 #include "util.h"
 
-struct cg {
-	struct session *s;
-	struct probe *p;
-	struct ir *ir;
-	int ctx;		/* vreg: context */
-	int rec;		/* vreg: the reserved record */
-	int out;		/* label: exit 0 */
-};
+/* The output side renders at most this many values per event. */
+#define MAX_VALUES 64
 
 int codegen_record_size(const struct session *s, const struct probe *p)
 {
@@ -148,12 +143,91 @@ static void emit_lost(struct cg *cg)
 	ir_jmp(ir, cg->out);
 }
 
+/*
+ * Check the format against the arguments and lay out one slot per
+ * conversion: 8 bytes for integers, -Z + 2 bytes for strings (one more
+ * character than shown, to tell a cut string, and the NUL).
+ */
+static int layout_values(struct session *s, struct probe *p)
+{
+	const struct probe_spec *ps = &p->spec;
+	char err[256];
+	int off = 0;
+
+	if (!ps->format) {
+		if (ps->nargs)
+			pr_err("probe %d: arguments without a format string", ps->index);
+		return ps->nargs ? ERR_USAGE : 0;
+	}
+	p->fmt = xcalloc(1, sizeof(*p->fmt));
+	if (fmt_parse(ps->format, ps->format_col + 1, p->fmt, err, sizeof(err))) {
+		pr_err("probe %d, %s", ps->index, err);
+		return ERR_USAGE;
+	}
+	if (p->fmt->nconvs < ps->nargs) {
+		pr_err("probe %d, column %d: too many arguments: the format has %zu conversion%s",
+		       ps->index, ps->args[p->fmt->nconvs]->col, p->fmt->nconvs,
+		       p->fmt->nconvs == 1 ? "" : "s");
+		return ERR_USAGE;
+	}
+	if (ps->nargs > MAX_VALUES) {
+		pr_err("probe %d, column %d: at most %d arguments are supported", ps->index,
+		       ps->args[MAX_VALUES]->col, MAX_VALUES);
+		return ERR_USAGE;
+	}
+	if (p->fmt->nconvs > ps->nargs) {
+		pr_err("probe %d, column %d: no argument for conversion %zu of the format",
+		       ps->index, p->fmt->convs[ps->nargs].col, ps->nargs + 1);
+		return ERR_USAGE;
+	}
+	p->nslots = ps->nargs;
+	p->slots = xcalloc(p->nslots, sizeof(*p->slots));
+	for (size_t i = 0; i < p->nslots; i++) {
+		int size = fmt_conv_is_string(&p->fmt->convs[i]) ?
+			   (s->opt.string_size + 2 + 7) & ~7 : 8;
+
+		p->slots[i].offset = off;
+		p->slots[i].size = size;
+		off += size;
+	}
+	p->values_size = off;
+	return 0;
+}
+
+static void emit_values(struct cg *cg)
+{
+	struct probe *p = cg->p;
+	int base = (int)sizeof(struct rec_hdr);
+
+	for (size_t i = 0; i < p->nslots && !cg->failed; i++) {
+		const struct fmt_conv *c = &p->fmt->convs[i];
+		struct val v = cg_expr(cg, p->spec.args[i]);
+		int off = base + p->slots[i].offset;
+
+		if (cg->failed)
+			return;
+		ir_comment(cg->ir, "value %zu", i + 1);
+		if (fmt_conv_is_string(c)) {
+			cg_store_string(cg, &v, off, p->slots[i].size);
+		} else if (v.ty.kind != TY_INT && v.ty.kind != TY_PTR) {
+			cg_error(cg, v.col, "%%%c needs an integer, but this is a string or array "
+				 "(use %%s)", c->conv);
+		} else {
+			ir_store(cg->ir, 8, cg->rec, (int16_t)off, cg_int_reg(cg, &v));
+		}
+	}
+}
+
 static void emit_body(struct cg *cg)
 {
 	struct ir *ir = cg->ir;
 	int lost = ir_label(ir), args[3];
 
 	emit_filters(cg);
+	if (cg->p->spec.predicate) {
+		ir_comment(ir, "predicate");
+		cg_branch_false(cg, cg->p->spec.predicate, cg->out);
+	}
 	cg->rec = ir_vreg(ir);
 	ir_comment(ir, "reserve the record");
 	args[0] = ir_vreg(ir);
@@ -165,6 +239,7 @@ static void emit_body(struct cg *cg)
 	ir_call(ir, BPF_FUNC_ringbuf_reserve, cg->rec, 3, args);
 	ir_jcond_imm(ir, BPF_JEQ, cg->rec, 0, lost);
 	emit_header(cg);
+	emit_values(cg);
 	if (cg->s->opt.kstack)
 		emit_kstack(cg);
 	ir_comment(ir, "submit");
@@ -186,10 +261,17 @@ int codegen_probe(struct session *s, struct probe *p, struct bpf_insn **insns,
 	char err[256];
 	int ret;
 
+	ret = layout_values(s, p);
+	if (ret)
+		return ret;
 	cg.ir = ir_new();
 	cg.ctx = ir_ctx(cg.ir);
 	cg.out = ir_label(cg.ir);
 	emit_body(&cg);
+	if (cg.failed) {
+		ir_free(cg.ir);
+		return ERR_USAGE;
+	}
 	if (listing)
 		ir_dump(cg.ir, listing);
 	ret = ir_finish(cg.ir, insns, cnt, err, sizeof(err));

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "output/format.h"
 #include "output/text.h"
 #include "runtime/record.h"
 #include "sym/ksym.h"
@@ -93,8 +94,6 @@ static void put_kstack(struct session *s, size_t *len, const struct rec_hdr *h,
 			    strerror(-h->kstack_bytes));
 		return;
 	}
-	if (!s->ksyms)
-		s->ksyms = ksyms__new("/proc/kallsyms");
 	for (int i = 0; i < n && i < REC_STACK_DEPTH; i++) {
 		__u64 addr;
 
@@ -113,9 +112,17 @@ static void put_kstack(struct session *s, size_t *len, const struct rec_hdr *h,
 static bool format_event(struct session *s, struct probe *p, const struct rec_hdr *h,
 			 const unsigned char *data, size_t *len)
 {
-	char comm[REC_COMM_LEN + 1];
-	const char *msg = "";
+	char comm[REC_COMM_LEN + 1], msg[8192];
 
+	msg[0] = '\0';
+	if (p->fmt) {
+		const void *vals[64];
+		size_t n = p->nslots < 64 ? p->nslots : 64;
+
+		for (size_t i = 0; i < n; i++)
+			vals[i] = data + sizeof(*h) + p->slots[i].offset;
+		fmt_render(p->fmt, vals, s->opt.string_size, s->ksyms, msg, sizeof(msg));
+	}
 	memcpy(comm, h->comm, REC_COMM_LEN);
 	comm[REC_COMM_LEN] = '\0';
 	if (s->opt.name_filter && !strstr(comm, s->opt.name_filter))

@@ -1,0 +1,880 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Expressions to IR. Integers are computed in 64-bit registers and kept
+ * extended according to their C type after every operation, so that
+ * comparisons, division and shifts behave as in C (int arithmetic wraps at
+ * 32 bits, unsigned compares are unsigned, and so on).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compile/cg.h"
+#include "types/tpformat.h"
+#include "util.h"
+
+void cg_error(struct cg *cg, int col, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cg->failed)
+		return;
+	cg->failed = true;
+	fprintf(stderr, "etrace: probe %d, column %d: ", cg->p->spec.index, col);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static struct ty ty_int(int size, bool is_signed)
+{
+	return (struct ty){ .kind = TY_INT, .size = size, .is_signed = is_signed };
+}
+
+static struct val val_imm(int64_t v, struct ty ty, int col)
+{
+	return (struct val){ .ty = ty, .where = VAL_IMM, .imm = v, .col = col };
+}
+
+static struct val val_reg(int reg, struct ty ty, int col)
+{
+	return (struct val){ .ty = ty, .where = VAL_REG, .reg = reg, .col = col };
+}
+
+static struct val val_dummy(int col)
+{
+	return val_imm(0, ty_int(4, true), col);
+}
+
+/* Sign- or zero-extend the low @size bytes of @reg to 64 bits. */
+static void extend(struct cg *cg, int reg, int size, bool is_signed)
+{
+	int shift = 64 - size * 8;
+
+	if (size >= 8)
+		return;
+	ir_alu_imm(cg->ir, BPF_LSH, reg, shift);
+	ir_alu_imm(cg->ir, is_signed ? BPF_ARSH : BPF_RSH, reg, shift);
+}
+
+/* Truncate a constant to its type, as the register form would. */
+static int64_t extend_imm(int64_t v, int size, bool is_signed)
+{
+	switch (size) {
+	case 1: return is_signed ? (int64_t)(int8_t)v : (int64_t)(uint8_t)v;
+	case 2: return is_signed ? (int64_t)(int16_t)v : (int64_t)(uint16_t)v;
+	case 4: return is_signed ? (int64_t)(int32_t)v : (int64_t)(uint32_t)v;
+	default: return v;
+	}
+}
+
+int cg_int_reg(struct cg *cg, struct val *v)
+{
+	int r;
+
+	if (v->where == VAL_REG)
+		return v->reg;
+	r = ir_vreg(cg->ir);
+	if (v->where == VAL_IMM)
+		ir_mov_imm(cg->ir, r, v->imm);
+	else if (v->where == VAL_LOC)
+		ir_mov(cg->ir, r, v->reg);
+	else
+		cg_error(cg, v->col, "this value cannot be used as an integer");
+	v->where = VAL_REG;
+	v->reg = r;
+	return r;
+}
+
+/* A fresh vreg holding a copy of integer @v (safe to modify). */
+static int int_copy(struct cg *cg, struct val *v)
+{
+	int r = ir_vreg(cg->ir);
+
+	if (v->where == VAL_IMM)
+		ir_mov_imm(cg->ir, r, v->imm);
+	else
+		ir_mov(cg->ir, r, cg_int_reg(cg, v));
+	return r;
+}
+
+static bool is_integer(const struct val *v)
+{
+	return v->ty.kind == TY_INT || v->ty.kind == TY_PTR;
+}
+
+static bool require_int(struct cg *cg, const struct val *v, const char *what)
+{
+	if (is_integer(v))
+		return true;
+	cg_error(cg, v->col, "%s needs an integer, but this is %s", what,
+		 v->ty.kind == TY_STRLIT ? "a string literal" : "an array or string");
+	return false;
+}
+
+/* C's integer promotion. */
+static struct ty promote(struct ty t)
+{
+	if (t.kind == TY_PTR)
+		return ty_int(8, false);
+	if (t.size < 4)
+		return ty_int(4, true);
+	return ty_int(t.size, t.is_signed);
+}
+
+/* C's usual arithmetic conversions. */
+static struct ty arith_type(struct ty a, struct ty b)
+{
+	a = promote(a);
+	b = promote(b);
+	if (a.size == b.size)
+		return ty_int(a.size, a.is_signed && b.is_signed);
+	return a.size > b.size ? a : b;
+}
+
+/* --- identifiers ------------------------------------------------------ */
+
+struct builtin {
+	const char *name;
+	int helper;
+	int shift;		/* take bits >> shift */
+	int size;
+	bool is_signed;
+};
+
+static const struct builtin builtins[] = {
+	{ "$pid", BPF_FUNC_get_current_pid_tgid, 0, 4, false },
+	{ "$tgid", BPF_FUNC_get_current_pid_tgid, 32, 4, false },
+	{ "$uid", BPF_FUNC_get_current_uid_gid, 0, 4, false },
+	{ "$gid", BPF_FUNC_get_current_uid_gid, 32, 4, false },
+	{ "$cpu", BPF_FUNC_get_smp_processor_id, 0, 4, false },
+	{ "$task", BPF_FUNC_get_current_task, 0, 8, false },
+};
+
+static struct val compile_builtin(struct cg *cg, const struct builtin *b, int col)
+{
+	int r = ir_vreg(cg->ir);
+
+	ir_call(cg->ir, b->helper, r, 0, NULL);
+	if (b->shift)
+		ir_alu_imm(cg->ir, BPF_RSH, r, b->shift);
+	extend(cg, r, b->size, b->is_signed);
+	if (!strcmp(b->name, "$task"))
+		return val_reg(r, (struct ty){ .kind = TY_PTR, .size = 8 }, col);
+	return val_reg(r, ty_int(b->size, b->is_signed), col);
+}
+
+static void unknown_ident(struct cg *cg, const struct expr *e)
+{
+	static const char *const others[] = {
+		"arg1", "arg2", "arg3", "arg4", "arg5", "arg6", "retval", "ctx", "args",
+	};
+	struct suggest sg;
+
+	suggest_init(&sg, e->name);
+	for (size_t i = 0; i < ARRAY_SIZE(builtins); i++)
+		suggest_add(&sg, builtins[i].name);
+	for (size_t i = 0; i < ARRAY_SIZE(others); i++)
+		suggest_add(&sg, others[i]);
+	for (size_t i = 0; i < cg->p->spec.nparams; i++)
+		suggest_add(&sg, cg->p->spec.params[i].name);
+	if (sg.best)
+		cg_error(cg, e->col, "unknown identifier '%s' (did you mean '%s'?)", e->name, sg.best);
+	else
+		cg_error(cg, e->col, "unknown identifier '%s'", e->name);
+	suggest_free(&sg);
+}
+
+static bool is_arg_name(const char *name)
+{
+	return !strncmp(name, "arg", 3) && name[3] >= '1' && name[3] <= '6' && !name[4];
+}
+
+static struct val compile_ident(struct cg *cg, const struct expr *e)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(builtins); i++)
+		if (!strcmp(e->name, builtins[i].name))
+			return compile_builtin(cg, &builtins[i], e->col);
+	if (cg->p->spec.type == 't' &&
+	    (is_arg_name(e->name) || !strcmp(e->name, "retval") || !strcmp(e->name, "ctx"))) {
+		cg_error(cg, e->col, "'%s' is not available in a tracepoint probe; "
+			 "use args->FIELD", e->name);
+		return val_dummy(e->col);
+	}
+	if (!strcmp(e->name, "args")) {
+		cg_error(cg, e->col, "'args' is a pointer to the tracepoint's fields; "
+			 "write args->FIELD");
+		return val_dummy(e->col);
+	}
+	unknown_ident(cg, e);
+	return val_dummy(e->col);
+}
+
+/* --- tracepoint fields ---------------------------------------------------- */
+
+static bool type_is_char(const char *type)
+{
+	return strstr(type, "char") != NULL;
+}
+
+static struct val load_ctx(struct cg *cg, int off, int size, bool is_signed, int col)
+{
+	int r = ir_vreg(cg->ir);
+
+	ir_load(cg->ir, size, r, cg->ctx, (int16_t)off);
+	extend(cg, r, size, is_signed);
+	return val_reg(r, ty_int(size, is_signed), col);
+}
+
+static struct val tp_data_loc(struct cg *cg, const struct tp_field *f, int col)
+{
+	struct val v = load_ctx(cg, f->offset, 4, false, col);
+	int r = v.reg;
+
+	/* The low 16 bits are the offset of the data. */
+	ir_alu_imm(cg->ir, BPF_AND, r, 0xffff);
+	if (f->rel_loc)
+		ir_alu_imm(cg->ir, BPF_ADD, r, f->offset + f->size);
+	ir_alu(cg->ir, BPF_ADD, r, cg->ctx);
+	v.where = VAL_LOC;
+	v.ty = (struct ty){ .kind = TY_DATA_LOC, .size = 8, .is_char = type_is_char(f->type) };
+	return v;
+}
+
+static struct val tp_field(struct cg *cg, const struct tp_field *f, int col)
+{
+	struct val v = { .col = col };
+
+	if (f->data_loc || f->rel_loc)
+		return tp_data_loc(cg, f, col);
+	if (f->is_array) {
+		v.where = VAL_CTX;
+		v.off = f->offset;
+		v.ty = (struct ty){ .kind = TY_ARRAY, .size = f->size, .is_char = type_is_char(f->type),
+				    .array_len = f->array_len,
+				    .elem_size = f->array_len ? f->size / f->array_len : 1 };
+		return v;
+	}
+	if (f->size != 1 && f->size != 2 && f->size != 4 && f->size != 8) {
+		cg_error(cg, col, "field '%s' has an unsupported size of %d bytes", f->name, f->size);
+		return val_dummy(col);
+	}
+	v = load_ctx(cg, f->offset, f->size, f->is_signed, col);
+	if (f->is_pointer) {
+		v.ty.kind = TY_PTR;
+		v.ty.is_char = type_is_char(f->type) && !strstr(f->type, "* *") &&
+			       !strstr(f->type, "**");
+		/* System call arguments point into the calling process. */
+		v.ty.user = !strcmp(cg->p->spec.category, "syscalls");
+	}
+	return v;
+}
+
+static struct val compile_member(struct cg *cg, const struct expr *e)
+{
+	const struct tp_field *f;
+	const char *alt;
+
+	if (e->lhs->kind != EXPR_IDENT || strcmp(e->lhs->name, "args") || !e->arrow) {
+		cg_error(cg, e->col, "member access on this value needs kernel type information "
+			 "(BTF), which this version of etrace does not use yet");
+		return val_dummy(e->col);
+	}
+	if (!cg->p->tp) {
+		cg_error(cg, e->lhs->col, "args->FIELD is only available in tracepoint probes");
+		return val_dummy(e->col);
+	}
+	f = tp_format_field(cg->p->tp, e->name);
+	if (f)
+		return tp_field(cg, f, e->col + 2);
+	alt = tp_format_suggest(cg->p->tp, e->name);
+	if (alt)
+		cg_error(cg, e->col + 2, "tracepoint %s:%s has no field '%s' (did you mean '%s'?)",
+			 cg->p->spec.category, cg->p->spec.function, e->name, alt);
+	else
+		cg_error(cg, e->col + 2, "tracepoint %s:%s has no field '%s'",
+			 cg->p->spec.category, cg->p->spec.function, e->name);
+	return val_dummy(e->col);
+}
+
+static struct val compile_index(struct cg *cg, const struct expr *e)
+{
+	struct val base = cg_expr(cg, e->lhs), ix;
+	int esize;
+
+	if (cg->failed)
+		return val_dummy(e->col);
+	ix = cg_expr(cg, e->rhs);
+	if (base.where != VAL_CTX || ix.where != VAL_IMM) {
+		cg_error(cg, e->col, "only arrays of tracepoint fields can be indexed, "
+			 "with a constant index");
+		return val_dummy(e->col);
+	}
+	esize = base.ty.elem_size;
+	if (ix.imm < 0 || (base.ty.array_len && ix.imm >= base.ty.array_len)) {
+		cg_error(cg, e->rhs->col, "index %lld is out of bounds (array of %d)",
+			 (long long)ix.imm, base.ty.array_len);
+		return val_dummy(e->col);
+	}
+	if (esize != 1 && esize != 2 && esize != 4 && esize != 8) {
+		cg_error(cg, e->col, "cannot index an array of %d-byte elements", esize);
+		return val_dummy(e->col);
+	}
+	return load_ctx(cg, base.off + (int)ix.imm * esize, esize,
+			esize < 8 && base.ty.is_char ? true : false, e->col);
+}
+
+/* --- operators ----------------------------------------------------------- */
+
+static struct val compile_int_literal(const struct expr *e)
+{
+	bool u = e->is_unsigned;
+
+	if (!u && e->ival <= INT32_MAX)
+		return val_imm((int64_t)e->ival, ty_int(4, true), e->col);
+	if (u && e->ival <= UINT32_MAX)
+		return val_imm((int64_t)e->ival, ty_int(4, false), e->col);
+	return val_imm((int64_t)e->ival, ty_int(8, !u), e->col);
+}
+
+/* Materialise a 0/1 result of a comparison. */
+static struct val cmp_result(struct cg *cg, int op, int a, int b, int col)
+{
+	int r = ir_vreg(cg->ir), done = ir_label(cg->ir);
+
+	ir_mov_imm(cg->ir, r, 1);
+	ir_jcond(cg->ir, op, a, b, done);
+	ir_mov_imm(cg->ir, r, 0);
+	ir_bind(cg->ir, done);
+	return val_reg(r, ty_int(4, true), col);
+}
+
+/*
+ * Registers hold values extended per their own type. Converting to a wider
+ * type needs nothing (sign- or zero-extension already happened); a change
+ * of signedness at the same width needs re-extension.
+ */
+static void convert(struct cg *cg, int reg, struct ty from, struct ty to)
+{
+	from = promote(from);
+	if (to.size < from.size || (to.size == from.size && to.is_signed != from.is_signed))
+		extend(cg, reg, to.size, to.is_signed);
+}
+
+static int jmp_op(int op, bool is_signed)
+{
+	switch (op) {
+	case OP_EQ: return BPF_JEQ;
+	case OP_NE: return BPF_JNE;
+	case '<': return is_signed ? BPF_JSLT : BPF_JLT;
+	case '>': return is_signed ? BPF_JSGT : BPF_JGT;
+	case OP_LE: return is_signed ? BPF_JSLE : BPF_JLE;
+	case OP_GE: return is_signed ? BPF_JSGE : BPF_JGE;
+	default: return -1;
+	}
+}
+
+static int alu_op(int op, bool is_signed)
+{
+	switch (op) {
+	case '+': return BPF_ADD;
+	case '-': return BPF_SUB;
+	case '*': return BPF_MUL;
+	case '/': return BPF_DIV;
+	case '%': return BPF_MOD;
+	case '&': return BPF_AND;
+	case '|': return BPF_OR;
+	case '^': return BPF_XOR;
+	case OP_SHL: return BPF_LSH;
+	case OP_SHR: return is_signed ? BPF_ARSH : BPF_RSH;
+	default: return -1;
+	}
+}
+
+static int64_t fold(int op, int64_t a, int64_t b, struct ty t)
+{
+	uint64_t ua = (uint64_t)a, ub = (uint64_t)b;
+
+	switch (op) {
+	case '+': return (int64_t)(ua + ub);
+	case '-': return (int64_t)(ua - ub);
+	case '*': return (int64_t)(ua * ub);
+	case '/': return t.is_signed ? (b == -1 ? (int64_t)(0 - ua) : a / b) : (int64_t)(ua / ub);
+	case '%': return t.is_signed ? (b == -1 ? 0 : a % b) : (int64_t)(ua % ub);
+	case '&': return a & b;
+	case '|': return a | b;
+	case '^': return a ^ b;
+	case OP_SHL: return (int64_t)(ua << (ub & 63));
+	case OP_SHR: return t.is_signed ? a >> (ub & 63) : (int64_t)(ua >> (ub & 63));
+	case OP_EQ: return a == b;
+	case OP_NE: return a != b;
+	case '<': return t.is_signed ? a < b : ua < ub;
+	case '>': return t.is_signed ? a > b : ua > ub;
+	case OP_LE: return t.is_signed ? a <= b : ua <= ub;
+	case OP_GE: return t.is_signed ? a >= b : ua >= ub;
+	default: return 0;
+	}
+}
+
+/* r = |r|, remembering the sign in @neg (1 if it was negative). */
+static void abs_into(struct cg *cg, int r, int neg)
+{
+	int pos = ir_label(cg->ir);
+
+	ir_mov_imm(cg->ir, neg, 0);
+	ir_jcond_imm(cg->ir, BPF_JSGE, r, 0, pos);
+	ir_neg(cg->ir, r);
+	ir_mov_imm(cg->ir, neg, 1);
+	ir_bind(cg->ir, pos);
+}
+
+/*
+ * BPF's division is unsigned (signed division needs a 6.6 kernel), so
+ * signed / and % divide magnitudes and fix the sign, as C does: the
+ * quotient is negative when the signs differ, the remainder takes the
+ * sign of the dividend.
+ */
+static void signed_divmod(struct cg *cg, int op, int a, int b)
+{
+	int na = ir_vreg(cg->ir), nb = ir_vreg(cg->ir), done = ir_label(cg->ir);
+
+	abs_into(cg, a, na);
+	abs_into(cg, b, nb);
+	ir_alu(cg->ir, op == '/' ? BPF_DIV : BPF_MOD, a, b);
+	if (op == '/')
+		ir_alu(cg->ir, BPF_XOR, na, nb);
+	ir_jcond_imm(cg->ir, BPF_JEQ, na, 0, done);
+	ir_neg(cg->ir, a);
+	ir_bind(cg->ir, done);
+}
+
+static void cg_branch(struct cg *cg, const struct expr *e, bool when, int label);
+
+static struct val compile_logical(struct cg *cg, const struct expr *e)
+{
+	int r = ir_vreg(cg->ir), done = ir_label(cg->ir);
+
+	ir_mov_imm(cg->ir, r, 0);
+	cg_branch(cg, e, false, done);
+	ir_mov_imm(cg->ir, r, 1);
+	ir_bind(cg->ir, done);
+	return val_reg(r, ty_int(4, true), e->col);
+}
+
+static bool check_div_zero(struct cg *cg, const struct expr *e, const struct val *b)
+{
+	if ((e->op == '/' || e->op == '%') && b->where == VAL_IMM && b->imm == 0) {
+		cg_error(cg, e->rhs->col, "division by zero");
+		return false;
+	}
+	return true;
+}
+
+static struct val compile_binary(struct cg *cg, const struct expr *e)
+{
+	struct val a, b;
+	struct ty t;
+	int op = e->op, ra, rb;
+	bool cmp;
+
+	if (op == OP_LAND || op == OP_LOR)
+		return compile_logical(cg, e);
+	a = cg_expr(cg, e->lhs);
+	b = cg_expr(cg, e->rhs);
+	if (cg->failed || !require_int(cg, &a, "this operator") ||
+	    !require_int(cg, &b, "this operator") || !check_div_zero(cg, e, &b))
+		return val_dummy(e->col);
+	cmp = jmp_op(op, false) >= 0;
+	/* Shifts take the type of the (promoted) left operand. */
+	t = op == OP_SHL || op == OP_SHR ? promote(a.ty) : arith_type(a.ty, b.ty);
+	if (a.where == VAL_IMM && b.where == VAL_IMM) {
+		int64_t v = fold(op, extend_imm(a.imm, t.size, t.is_signed),
+				 extend_imm(b.imm, t.size, t.is_signed), t);
+
+		return cmp ? val_imm(v, ty_int(4, true), e->col) :
+			     val_imm(extend_imm(v, t.size, t.is_signed), t, e->col);
+	}
+	ra = int_copy(cg, &a);
+	convert(cg, ra, a.ty, t);
+	if (b.where == VAL_IMM && b.imm >= INT32_MIN && b.imm <= INT32_MAX && !cmp &&
+	    !(t.is_signed && (op == '/' || op == '%'))) {
+		ir_alu_imm(cg->ir, alu_op(op, t.is_signed), ra,
+			   (int32_t)extend_imm(b.imm, t.size, t.is_signed));
+	} else {
+		rb = int_copy(cg, &b);
+		convert(cg, rb, b.ty, t);
+		if (cmp)
+			return cmp_result(cg, jmp_op(op, t.is_signed), ra, rb, e->col);
+		if (t.is_signed && (op == '/' || op == '%'))
+			signed_divmod(cg, op, ra, rb);
+		else
+			ir_alu(cg->ir, alu_op(op, t.is_signed), ra, rb);
+	}
+	extend(cg, ra, t.size, t.is_signed);
+	return val_reg(ra, t, e->col);
+}
+
+static struct val compile_unary(struct cg *cg, const struct expr *e)
+{
+	struct val v = cg_expr(cg, e->lhs);
+	struct ty t;
+	int r;
+
+	if (cg->failed)
+		return val_dummy(e->col);
+	if (e->op == '*' || e->op == '&') {
+		cg_error(cg, e->col, "'%c' on this value needs kernel type information (BTF), "
+			 "which this version of etrace does not use yet", e->op);
+		return val_dummy(e->col);
+	}
+	if (!require_int(cg, &v, e->op == '!' ? "'!'" : e->op == '~' ? "'~'" : "'-'"))
+		return val_dummy(e->col);
+	if (e->op == '!') {
+		if (v.where == VAL_IMM)
+			return val_imm(!v.imm, ty_int(4, true), e->col);
+		r = ir_vreg(cg->ir);
+		ir_mov_imm(cg->ir, r, 0);
+		return cmp_result(cg, BPF_JEQ, cg_int_reg(cg, &v), r, e->col);
+	}
+	t = promote(v.ty);
+	if (v.where == VAL_IMM)
+		return val_imm(extend_imm(e->op == '-' ? -v.imm : ~v.imm, t.size, t.is_signed),
+			       t, e->col);
+	r = int_copy(cg, &v);
+	if (e->op == '-')
+		ir_neg(cg->ir, r);
+	else
+		ir_alu_imm(cg->ir, BPF_XOR, r, -1);
+	extend(cg, r, t.size, t.is_signed);
+	return val_reg(r, t, e->col);
+}
+
+static struct val compile_ternary(struct cg *cg, const struct expr *e)
+{
+	int r = ir_vreg(cg->ir), other = ir_label(cg->ir), done = ir_label(cg->ir);
+	struct val a, b;
+	struct ty t;
+
+	cg_branch_false(cg, e->cond, other);
+	a = cg_expr(cg, e->lhs);
+	if (cg->failed || !require_int(cg, &a, "'?:'"))
+		return val_dummy(e->col);
+	ir_mov(cg->ir, r, cg_int_reg(cg, &a));
+	ir_jmp(cg->ir, done);
+	ir_bind(cg->ir, other);
+	b = cg_expr(cg, e->rhs);
+	if (cg->failed || !require_int(cg, &b, "'?:'"))
+		return val_dummy(e->col);
+	ir_mov(cg->ir, r, cg_int_reg(cg, &b));
+	ir_bind(cg->ir, done);
+	t = arith_type(a.ty, b.ty);
+	extend(cg, r, t.size, t.is_signed);
+	return val_reg(r, t, e->col);
+}
+
+/* --- casts ------------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	int size;
+	bool is_signed;
+} int_types[] = {
+	{ "char", 1, true }, { "signed char", 1, true }, { "unsigned char", 1, false },
+	{ "short", 2, true }, { "short int", 2, true }, { "signed short", 2, true },
+	{ "unsigned short", 2, false }, { "unsigned short int", 2, false },
+	{ "int", 4, true }, { "signed", 4, true }, { "signed int", 4, true },
+	{ "unsigned", 4, false }, { "unsigned int", 4, false },
+	{ "long", 8, true }, { "long int", 8, true }, { "signed long", 8, true },
+	{ "unsigned long", 8, false }, { "unsigned long int", 8, false },
+	{ "long long", 8, true }, { "long long int", 8, true },
+	{ "unsigned long long", 8, false }, { "unsigned long long int", 8, false },
+	{ "bool", 1, false }, { "_Bool", 1, false },
+	{ "u8", 1, false }, { "__u8", 1, false }, { "uint8_t", 1, false },
+	{ "s8", 1, true }, { "__s8", 1, true }, { "int8_t", 1, true },
+	{ "u16", 2, false }, { "__u16", 2, false }, { "uint16_t", 2, false },
+	{ "s16", 2, true }, { "__s16", 2, true }, { "int16_t", 2, true },
+	{ "u32", 4, false }, { "__u32", 4, false }, { "uint32_t", 4, false },
+	{ "s32", 4, true }, { "__s32", 4, true }, { "int32_t", 4, true },
+	{ "u64", 8, false }, { "__u64", 8, false }, { "uint64_t", 8, false },
+	{ "s64", 8, true }, { "__s64", 8, true }, { "int64_t", 8, true },
+	{ "size_t", 8, false }, { "ssize_t", 8, true }, { "uintptr_t", 8, false },
+	{ "pid_t", 4, true }, { "uid_t", 4, false }, { "gid_t", 4, false },
+	{ "loff_t", 8, true }, { "off_t", 8, true }, { "umode_t", 2, false },
+	{ "dev_t", 4, false }, { "gfp_t", 4, false }, { "sector_t", 8, false },
+};
+
+static struct val compile_cast(struct cg *cg, const struct expr *e)
+{
+	struct val v = cg_expr(cg, e->lhs);
+	const char *base = e->cast.base;
+	int r;
+
+	if (cg->failed)
+		return val_dummy(e->col);
+	if (e->cast.ptr) {
+		if (!require_int(cg, &v, "a pointer cast"))
+			return val_dummy(e->col);
+		v.ty = (struct ty){ .kind = TY_PTR, .size = 8, .user = v.ty.user,
+				    .is_char = e->cast.ptr == 1 && strstr(base, "char") };
+		if (!strncmp(base, "struct ", 7) || !strncmp(base, "union ", 6))
+			v.ty.is_char = false;
+		return v;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(int_types); i++) {
+		if (strcmp(base, int_types[i].name))
+			continue;
+		if (!require_int(cg, &v, "a cast"))
+			return val_dummy(e->col);
+		if (!strcmp(base, "bool") || !strcmp(base, "_Bool")) {
+			if (v.where == VAL_IMM)
+				return val_imm(v.imm != 0, ty_int(1, false), e->col);
+			r = ir_vreg(cg->ir);
+			ir_mov_imm(cg->ir, r, 0);
+			v = cmp_result(cg, BPF_JNE, cg_int_reg(cg, &v), r, e->col);
+			v.ty = ty_int(1, false);
+			return v;
+		}
+		if (v.where == VAL_IMM)
+			return val_imm(extend_imm(v.imm, int_types[i].size, int_types[i].is_signed),
+				       ty_int(int_types[i].size, int_types[i].is_signed), e->col);
+		r = int_copy(cg, &v);
+		extend(cg, r, int_types[i].size, int_types[i].is_signed);
+		return val_reg(r, ty_int(int_types[i].size, int_types[i].is_signed), e->col);
+	}
+	cg_error(cg, e->col, "cannot cast to '%s': only integer and pointer types are "
+		 "supported here", base);
+	return val_dummy(e->col);
+}
+
+/* --- STRCMP ----------------------------------------------------------------- */
+
+bool cg_is_string(const struct val *v)
+{
+	return v->ty.is_char &&
+	       (v->ty.kind == TY_PTR || v->ty.kind == TY_DATA_LOC || v->ty.kind == TY_ARRAY);
+}
+
+static int read_str_helper(const struct val *v)
+{
+	return v->ty.user ? BPF_FUNC_probe_read_user_str : BPF_FUNC_probe_read_kernel_str;
+}
+
+/* Copy string @v to @dst (a vreg pointer) with a _str helper, @size bytes max. */
+static void read_string(struct cg *cg, struct val *v, int dst, int size)
+{
+	int args[3];
+
+	args[0] = dst;
+	args[1] = ir_vreg(cg->ir);
+	args[2] = ir_vreg(cg->ir);
+	if (v->where == VAL_CTX) {
+		/* Arrays in the record: never read past the field. */
+		if (size > v->ty.size)
+			size = v->ty.size;
+		ir_mov(cg->ir, args[2], cg->ctx);
+		ir_alu_imm(cg->ir, BPF_ADD, args[2], v->off);
+	} else {
+		ir_mov(cg->ir, args[2], cg_int_reg(cg, v));
+	}
+	ir_mov_imm(cg->ir, args[1], size);
+	ir_call(cg->ir, read_str_helper(v), -1, 3, args);
+}
+
+bool cg_store_string(struct cg *cg, struct val *v, int off, int size)
+{
+	int dst;
+
+	if (!cg_is_string(v)) {
+		cg_error(cg, v->col, "%%s needs a string (char array or char pointer)%s",
+			 v->ty.kind == TY_PTR ? "; cast a pointer with (char *)" : "");
+		return false;
+	}
+	dst = ir_vreg(cg->ir);
+	ir_mov(cg->ir, dst, cg->rec);
+	ir_alu_imm(cg->ir, BPF_ADD, dst, off);
+	read_string(cg, v, dst, size);
+	return true;
+}
+
+#define STRCMP_MAX 128
+
+/*
+ * STRCMP("literal", expr) is true when the string starts with the
+ * literal: BCC compares the first strlen(literal) bytes, so "foo" also
+ * matches "foobar". etrace keeps that meaning for compatibility.
+ */
+static struct val compile_strcmp(struct cg *cg, const struct expr *e)
+{
+	struct val s;
+	const struct expr *lit = e->nargs == 2 ? e->args[0] : NULL;
+	int len, buf, r, ptr, fail;
+
+	if (!lit || lit->kind != EXPR_STR) {
+		cg_error(cg, e->col, "STRCMP takes a string literal and a string: "
+			 "STRCMP(\"text\", expr)");
+		return val_dummy(e->col);
+	}
+	len = (int)lit->str_len;
+	if (len == 0 || len > STRCMP_MAX) {
+		cg_error(cg, lit->col, "the STRCMP literal must have 1 to %d characters", STRCMP_MAX);
+		return val_dummy(e->col);
+	}
+	s = cg_expr(cg, e->args[1]);
+	if (cg->failed)
+		return val_dummy(e->col);
+	if (!cg_is_string(&s)) {
+		cg_error(cg, s.col, "STRCMP needs a string (char array or char pointer) here");
+		return val_dummy(e->col);
+	}
+	buf = ir_stack_alloc(cg->ir, (len + 1 + 7) & ~7, 8);
+	ptr = ir_vreg(cg->ir);
+	ir_stack_addr(cg->ir, ptr, (int16_t)buf);
+	read_string(cg, &s, ptr, len + 1);
+	r = ir_vreg(cg->ir);
+	fail = ir_label(cg->ir);
+	ir_mov_imm(cg->ir, r, 0);
+	for (int i = 0; i < len; i++) {
+		int c = ir_vreg(cg->ir);
+
+		ir_load_stack(cg->ir, 1, c, (int16_t)(buf + i));
+		ir_jcond_imm(cg->ir, BPF_JNE, c, (unsigned char)lit->str[i], fail);
+	}
+	ir_mov_imm(cg->ir, r, 1);
+	ir_bind(cg->ir, fail);
+	return val_reg(r, ty_int(4, true), e->col);
+}
+
+static struct val compile_call(struct cg *cg, const struct expr *e)
+{
+	struct suggest sg;
+
+	if (!strcmp(e->name, "STRCMP"))
+		return compile_strcmp(cg, e);
+	suggest_init(&sg, e->name);
+	suggest_add(&sg, "STRCMP");
+	cg_error(cg, e->col, "unknown function '%s'%s", e->name,
+		 sg.best ? " (did you mean 'STRCMP'?)" : " (the only function is STRCMP)");
+	suggest_free(&sg);
+	return val_dummy(e->col);
+}
+
+struct val cg_expr(struct cg *cg, const struct expr *e)
+{
+	if (cg->failed)
+		return val_dummy(e->col);
+	switch (e->kind) {
+	case EXPR_INT: return compile_int_literal(e);
+	case EXPR_IDENT: return compile_ident(cg, e);
+	case EXPR_MEMBER: return compile_member(cg, e);
+	case EXPR_INDEX: return compile_index(cg, e);
+	case EXPR_CALL: return compile_call(cg, e);
+	case EXPR_UNARY: return compile_unary(cg, e);
+	case EXPR_BINARY: return compile_binary(cg, e);
+	case EXPR_TERNARY: return compile_ternary(cg, e);
+	case EXPR_CAST: return compile_cast(cg, e);
+	case EXPR_STR:
+		cg_error(cg, e->col, "a string literal can only be compared with STRCMP(\"text\", expr)");
+		return val_dummy(e->col);
+	}
+	return val_dummy(e->col);
+}
+
+/* --- conditions -------------------------------------------------------------- */
+
+static int invert_jmp(int op)
+{
+	switch (op) {
+	case BPF_JEQ: return BPF_JNE;
+	case BPF_JNE: return BPF_JEQ;
+	case BPF_JLT: return BPF_JGE;
+	case BPF_JGE: return BPF_JLT;
+	case BPF_JGT: return BPF_JLE;
+	case BPF_JLE: return BPF_JGT;
+	case BPF_JSLT: return BPF_JSGE;
+	case BPF_JSGE: return BPF_JSLT;
+	case BPF_JSGT: return BPF_JSLE;
+	default: return BPF_JSGT;	/* BPF_JSLE */
+	}
+}
+
+/* Compare and jump without materialising a 0/1 value. */
+static void branch_compare(struct cg *cg, const struct expr *e, bool when, int label)
+{
+	struct val a = cg_expr(cg, e->lhs), b = cg_expr(cg, e->rhs);
+	struct ty t;
+	int op, ra, rb;
+
+	if (cg->failed || !require_int(cg, &a, "a comparison") ||
+	    !require_int(cg, &b, "a comparison"))
+		return;
+	t = arith_type(a.ty, b.ty);
+	if (a.where == VAL_IMM && b.where == VAL_IMM) {
+		if (!!fold(e->op, extend_imm(a.imm, t.size, t.is_signed),
+			   extend_imm(b.imm, t.size, t.is_signed), t) == when)
+			ir_jmp(cg->ir, label);
+		return;
+	}
+	op = jmp_op(e->op, t.is_signed);
+	if (!when)
+		op = invert_jmp(op);
+	ra = cg_int_reg(cg, &a);
+	if (promote(a.ty).size == t.size && promote(a.ty).is_signed != t.is_signed) {
+		ra = int_copy(cg, &a);
+		convert(cg, ra, a.ty, t);
+	}
+	if (b.where == VAL_IMM) {
+		int64_t bi = extend_imm(b.imm, t.size, t.is_signed);
+
+		if (bi >= INT32_MIN && bi <= INT32_MAX && (t.is_signed || bi >= 0)) {
+			ir_jcond_imm(cg->ir, op, ra, (int32_t)bi, label);
+			return;
+		}
+	}
+	rb = int_copy(cg, &b);
+	convert(cg, rb, b.ty, t);
+	ir_jcond(cg->ir, op, ra, rb, label);
+}
+
+static void cg_branch(struct cg *cg, const struct expr *e, bool when, int label)
+{
+	struct val v;
+
+	if (cg->failed)
+		return;
+	if (e->kind == EXPR_BINARY && jmp_op(e->op, false) >= 0)
+		return branch_compare(cg, e, when, label);
+	if (e->kind == EXPR_UNARY && e->op == '!')
+		return cg_branch(cg, e->lhs, !when, label);
+	if (e->kind == EXPR_BINARY && (e->op == OP_LAND || e->op == OP_LOR)) {
+		/* && jumps on false as soon as one side is false, || on true. */
+		bool shortcut = e->op == OP_LOR;
+
+		if (when == shortcut) {
+			cg_branch(cg, e->lhs, when, label);
+			cg_branch(cg, e->rhs, when, label);
+		} else {
+			int skip = ir_label(cg->ir);
+
+			cg_branch(cg, e->lhs, shortcut, skip);
+			cg_branch(cg, e->rhs, when, label);
+			ir_bind(cg->ir, skip);
+		}
+		return;
+	}
+	v = cg_expr(cg, e);
+	if (cg->failed || !require_int(cg, &v, "a condition"))
+		return;
+	if (v.where == VAL_IMM) {
+		if ((v.imm != 0) == when)
+			ir_jmp(cg->ir, label);
+		return;
+	}
+	ir_jcond_imm(cg->ir, when ? BPF_JNE : BPF_JEQ, cg_int_reg(cg, &v), 0, label);
+}
+
+void cg_branch_false(struct cg *cg, const struct expr *e, int label)
+{
+	cg_branch(cg, e, false, label);
+}

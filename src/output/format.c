@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output/format.h"
+#include "sym/ksym.h"
+#include "util.h"
+
+static int ferr(char *err, size_t errlen, int col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int ferr(char *err, size_t errlen, int col, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(err, errlen, "column %d: ", col);
+
+	if (n >= 0 && (size_t)n < errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err + n, errlen - n, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+/* Length modifier -> size of the C integer type. */
+static int parse_length(const char **p)
+{
+	const char *s = *p;
+	int size = 4;
+
+	if (s[0] == 'h' && s[1] == 'h') {
+		size = 1;
+		s += 2;
+	} else if (s[0] == 'h') {
+		size = 2;
+		s++;
+	} else if (s[0] == 'l' && s[1] == 'l') {
+		size = 8;
+		s += 2;
+	} else if (s[0] == 'l' || s[0] == 'z' || s[0] == 'j' || s[0] == 't') {
+		size = 8;
+		s++;
+	}
+	*p = s;
+	return size;
+}
+
+static int parse_number(const char **p)
+{
+	int v = 0;
+
+	while (**p >= '0' && **p <= '9') {
+		if (v < 100000)
+			v = v * 10 + (**p - '0');
+		(*p)++;
+	}
+	return v;
+}
+
+/* Parse one conversion after the '%' at @s; fills @c, returns the end. */
+static const char *parse_conv(const char *s, struct fmt_conv *c, char *err, size_t errlen,
+			      int *ret)
+{
+	const char *start = s;
+	size_t nflags = 0;
+
+	while (*s && strchr("-+ #0", *s)) {
+		if (nflags < sizeof(c->flags) - 1 && !strchr(c->flags, *s))
+			c->flags[nflags++] = *s;
+		s++;
+	}
+	if (*s == '*') {
+		*ret = ferr(err, errlen, c->col, "'*' widths are not supported; write the width");
+		return s;
+	}
+	c->width = *s >= '0' && *s <= '9' ? parse_number(&s) : -1;
+	c->precision = -1;
+	if (*s == '.') {
+		s++;
+		c->precision = parse_number(&s);
+	}
+	c->size = parse_length(&s);
+	c->conv = *s;
+	switch (*s) {
+	case 'd': case 'i':
+		c->is_signed = true;
+		break;
+	case 'u': case 'x': case 'X': case 'o':
+		break;
+	case 'c':
+		c->size = 1;
+		break;
+	case 'p': case 'K': case 'U':
+		c->size = 8;
+		break;
+	case 's':
+		c->size = 0;
+		break;
+	case '\0':
+		*ret = ferr(err, errlen, c->col, "incomplete conversion at the end of the format");
+		return s;
+	default:
+		*ret = ferr(err, errlen, c->col + (int)(s - start) + 1,
+			    "unsupported conversion '%%%.*s' (supported: %%d %%i %%u %%x %%X "
+			    "%%o %%c %%s %%p %%K %%U %%%%)", (int)(s - start) + 1, start);
+		return s;
+	}
+	if (c->conv == 'U') {
+		*ret = ferr(err, errlen, c->col, "%%U needs user-space symbols, which this "
+			    "version of etrace does not resolve yet");
+		return s;
+	}
+	return s + 1;
+}
+
+int fmt_parse(const char *fmt, int col, struct fmt_spec *out, char *err, size_t errlen)
+{
+	size_t cap = 0, tlen = 0, lit_start = 0;
+	const char *s = fmt;
+	int ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->text = xmalloc(strlen(fmt) + 1);
+	while (!ret) {
+		struct fmt_conv c = { .lit_start = lit_start };
+
+		while (*s && !(s[0] == '%' && s[1] != '%')) {
+			out->text[tlen++] = *s;
+			s += s[0] == '%' ? 2 : 1;
+		}
+		c.lit_len = tlen - lit_start;
+		out->convs = grow_array(out->convs, &cap, out->nconvs + 1, sizeof(c));
+		if (!*s) {
+			out->convs[out->nconvs] = c;
+			break;
+		}
+		c.col = col + (int)(s - fmt);
+		s = parse_conv(s + 1, &c, err, errlen, &ret);
+		out->convs[out->nconvs++] = c;
+		lit_start = tlen;
+	}
+	out->text[tlen] = '\0';
+	if (ret)
+		fmt_free(out);
+	return ret;
+}
+
+void fmt_free(struct fmt_spec *f)
+{
+	free(f->text);
+	free(f->convs);
+	memset(f, 0, sizeof(*f));
+}
+
+/* "%<flags><width>.<prec><len><conv>" for snprintf. */
+static void build_spec(const struct fmt_conv *c, const char *len, char conv, char *buf,
+		       size_t size)
+{
+	int n = snprintf(buf, size, "%%%s", c->flags);
+
+	if (c->width >= 0)
+		n += snprintf(buf + n, size - n, "%d", c->width);
+	if (c->precision >= 0)
+		n += snprintf(buf + n, size - n, ".%d", c->precision);
+	snprintf(buf + n, size - n, "%s%c", len, conv);
+}
+
+static long long as_signed(uint64_t v, int size)
+{
+	switch (size) {
+	case 1: return (int8_t)v;
+	case 2: return (int16_t)v;
+	case 4: return (int32_t)v;
+	default: return (int64_t)v;
+	}
+}
+
+static unsigned long long as_unsigned(uint64_t v, int size)
+{
+	return size >= 8 ? v : v & ((1ULL << (size * 8)) - 1);
+}
+
+static int render_one(const struct fmt_conv *c, const void *val, int str_size,
+		      struct ksyms *ks, char *buf, size_t len)
+{
+	char spec[48], tmp[4200];	/* -Z allows 4096 bytes */
+	uint64_t v = 0;
+
+	if (c->conv != 's')
+		memcpy(&v, val, 8);
+	switch (c->conv) {
+	case 's': {
+		const char *str = val;
+		size_t max = (size_t)str_size, n = strnlen(str, max + 1);
+
+		/* A longer string than -Z allows is shown cut, with "...". */
+		snprintf(tmp, sizeof(tmp), "%.*s%s", (int)(n > max ? max : n), str,
+			 n > max ? "..." : "");
+		build_spec(c, "", 's', spec, sizeof(spec));
+		return snprintf(buf, len, spec, tmp);
+	}
+	case 'c':
+		build_spec(c, "", 'c', spec, sizeof(spec));
+		return snprintf(buf, len, spec, (int)(unsigned char)v);
+	case 'p':
+		build_spec(c, "", 's', spec, sizeof(spec));
+		snprintf(tmp, sizeof(tmp), "0x%llx", (unsigned long long)v);
+		return snprintf(buf, len, spec, tmp);
+	case 'K':
+		ksyms__format(ks, v, false, tmp, sizeof(tmp));
+		build_spec(c, "", 's', spec, sizeof(spec));
+		return snprintf(buf, len, spec, tmp);
+	case 'd': case 'i':
+		build_spec(c, "ll", c->conv, spec, sizeof(spec));
+		return snprintf(buf, len, spec, as_signed(v, c->size));
+	default:
+		build_spec(c, "ll", c->conv, spec, sizeof(spec));
+		return snprintf(buf, len, spec, as_unsigned(v, c->size));
+	}
+}
+
+size_t fmt_render(const struct fmt_spec *f, const void *const *values, int str_size,
+		  struct ksyms *ks, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (!len)
+		return 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i <= f->nconvs && n < len - 1; i++) {
+		const struct fmt_conv *c = &f->convs[i];
+		size_t lit = c->lit_len < len - 1 - n ? c->lit_len : len - 1 - n;
+		int w;
+
+		memcpy(buf + n, f->text + c->lit_start, lit);
+		n += lit;
+		buf[n] = '\0';
+		if (i == f->nconvs || n >= len - 1)
+			break;
+		w = render_one(c, values[i], str_size, ks, buf + n, len - n);
+		if (w > 0)
+			n += (size_t)w < len - n ? (size_t)w : len - 1 - n;
+	}
+	return n;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * printf-style format strings of probe actions. Format strings never go to
+ * the kernel: the compiler reads the conversions to know what each value
+ * is and how much room it needs in the record, and user space renders the
+ * message from the record.
+ *
+ * Supported: %d %i %u %x %X %o %c %s %p %K %U %% with flags (-+ #0),
+ * width, precision (also on %s) and the length modifiers hh h l ll z j t.
+ */
+#ifndef __ETRACE_FORMAT_H
+#define __ETRACE_FORMAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ksyms;
+
+struct fmt_conv {
+	size_t lit_start, lit_len;	/* literal text before this conversion */
+	char conv;		/* d i u x X o c s p K U, or 0 for the trailing text */
+	char flags[8];
+	int width;		/* -1: none */
+	int precision;		/* -1: none */
+	int size;		/* bytes of the C type (1, 2, 4 or 8); strings: 0 */
+	bool is_signed;
+	int col;		/* column of the '%' in the probe text */
+};
+
+struct fmt_spec {
+	char *text;		/* the literal text, %% already collapsed */
+	struct fmt_conv *convs;	/* conversions, then one entry with conv 0 */
+	size_t nconvs;		/* conversions, without the trailing entry */
+};
+
+/*
+ * Parse @fmt; @col is the column of its first character in the probe. On
+ * error returns -EINVAL with "column N: reason" in @err.
+ */
+int fmt_parse(const char *fmt, int col, struct fmt_spec *out, char *err, size_t errlen);
+void fmt_free(struct fmt_spec *f);
+
+/* What a conversion needs from the record. */
+static inline bool fmt_conv_is_string(const struct fmt_conv *c)
+{
+	return c->conv == 's';
+}
+
+/*
+ * Render the message. @values[i] points at conversion i's bytes in the
+ * record: an 8-byte integer, or (for %s) a NUL-padded buffer of
+ * @str_size bytes, where a full buffer means the string was truncated.
+ * Writes at most @len bytes (always NUL-terminated); returns the length.
+ */
+size_t fmt_render(const struct fmt_spec *f, const void *const *values, int str_size,
+		  struct ksyms *ks, char *buf, size_t len);
+
+#endif /* __ETRACE_FORMAT_H */
