@@ -18,6 +18,7 @@
 enum {
 	OPT_UID = 1000,
 	OPT_VERSION,
+	OPT_MECHANISM,
 };
 
 static const struct option long_opts[] = {
@@ -41,6 +42,7 @@ static const struct option long_opts[] = {
 	{ "kernel-stack", no_argument, NULL, 'K' },
 	{ "address", no_argument, NULL, 'a' },
 	{ "include", required_argument, NULL, 'I' },
+	{ "mechanism", required_argument, NULL, OPT_MECHANISM },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -48,6 +50,7 @@ static const char usage_text[] =
 "usage: etrace [-h] [-b BUFFER_PAGES] [-p PID | -L TID] [--uid UID] [-v]\n"
 "              [-Z STRING_SIZE] [-S] [-M MAX_EVENTS] [-t] [-u] [-T] [-C]\n"
 "              [-n NAME] [-f MSG_FILTER] [-K] [-a] [-I header]\n"
+"              [--mechanism fentry|kprobe|kprobe-multi|kprobe-legacy]\n"
 "              probe [probe ...]\n"
 "\n"
 "Attach to functions and tracepoints and print trace messages, compiling the\n"
@@ -82,6 +85,9 @@ static const char usage_text[] =
 "  -a, --address         print virtual address in stacks\n"
 "  -I, --include header  accepted for BCC compatibility and ignored: kernel\n"
 "                        types come from BTF\n"
+"  --mechanism MECH      how to probe kernel functions: fentry, kprobe,\n"
+"                        kprobe-multi or kprobe-legacy (default: the best the\n"
+"                        kernel allows; also $ETRACE_MECHANISM)\n"
 "\n"
 "Probe specifier syntax:\n"
 "  {p,r}:{[library],category}:function[+offset][(signature)] [(predicate)] [\"format\"[, arguments]]\n"
@@ -136,6 +142,22 @@ static bool parse_pid_opt(const char *opt, const char *arg, const char *what, pi
 	return true;
 }
 
+static const char *const mechanisms[] = {
+	"fentry", "kprobe", "kprobe-multi", "kprobe-legacy",
+};
+
+static bool parse_mechanism(const char *arg, struct options *opt)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(mechanisms); i++)
+		if (!strcmp(arg, mechanisms[i])) {
+			opt->mechanism = mechanisms[i];
+			return true;
+		}
+	pr_err("unknown mechanism '%s' (expected fentry, kprobe, kprobe-multi or kprobe-legacy)",
+	       arg);
+	return false;
+}
+
 static bool is_pow2(long v)
 {
 	return v > 0 && !(v & (v - 1));
@@ -185,6 +207,8 @@ static bool handle_opt(int c, const char *arg, struct options *opt)
 	case 'a': opt->address = true; return true;
 	case 'n': opt->name_filter = arg; return true;
 	case 'f': opt->msg_filter = arg; return true;
+	case OPT_MECHANISM:
+		return parse_mechanism(arg, opt);
 	case 'I':
 		fprintf(stderr, "etrace: note: -I %s ignored: kernel types come from BTF\n", arg);
 		return true;
@@ -201,6 +225,9 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opt)
 	opt->uid = -1;
 	opt->string_size = 80;
 	opt->buffer_pages = 64;
+	if (getenv("ETRACE_MECHANISM") && *getenv("ETRACE_MECHANISM") &&
+	    !parse_mechanism(getenv("ETRACE_MECHANISM"), opt))
+		return CLI_USAGE;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":hb:p:L:vZ:SM:tuTCn:f:KaI:",
 				long_opts, NULL)) != -1) {

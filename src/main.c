@@ -12,8 +12,6 @@
 #include <bpf/libbpf.h>
 
 #include "cli.h"
-#include "compile/codegen.h"
-#include "compile/disasm.h"
 #include "output/text.h"
 #include "providers/provider.h"
 #include "runtime/events.h"
@@ -44,6 +42,7 @@ static int parse_probes(struct session *s)
 
 		p->id = (int)i;
 		p->prog_fd = -1;
+		p->nparams = -1;
 		if (spec_parse(s->opt.probe_args[i], (int)i + 1, &p->spec, err, sizeof(err))) {
 			pr_err("%s", err);
 			return ERR_USAGE;
@@ -70,26 +69,6 @@ static int resolve_probes(struct session *s)
 	return 0;
 }
 
-static int compile_and_load(struct session *s, struct probe *p)
-{
-	struct bpf_insn *insns = NULL;
-	size_t cnt = 0;
-	FILE *listing = s->opt.verbose > 1 ? stderr : NULL;
-	int ret;
-
-	ret = codegen_probe(s, p, &insns, &cnt, listing);
-	if (ret)
-		return ret;
-	if (s->opt.verbose) {
-		fprintf(stderr, "probe %d: %s -> %s %s, program etrace_p%d, %zu instructions\n",
-			p->spec.index, p->spec.raw, p->prov->name, p->func_name, p->id + 1, cnt);
-		disasm_print(insns, cnt, stderr, "    ");
-	}
-	ret = loader_load_prog(s, p, p->prov->prog_type, insns, cnt);
-	free(insns);
-	return ret;
-}
-
 static int start(struct session *s)
 {
 	const char *sentinel = getenv("ETRACE_TEST_SENTINEL");
@@ -108,15 +87,10 @@ static int start(struct session *s)
 		s->ncpus = 1;
 	if ((ret = parse_probes(s)) || (ret = loader_check_privileges()) ||
 	    (ret = events_setup_signals(s)) || (ret = resolve_probes(s)) ||
-	    (ret = loader_create_maps(s)))
+	    (ret = loader_create_maps(s)) || (ret = events_open(s)))
 		return ret;
 	for (size_t i = 0; i < s->nprobes; i++)
-		if ((ret = compile_and_load(s, &s->probes[i])))
-			return ret;
-	if ((ret = events_open(s)))
-		return ret;
-	for (size_t i = 0; i < s->nprobes; i++)
-		if ((ret = s->probes[i].prov->attach(s, &s->probes[i])))
+		if ((ret = s->probes[i].prov->install(s, &s->probes[i])))
 			return ret;
 	output_header(s);
 	if (sentinel)
@@ -167,7 +141,7 @@ int main(int argc, char **argv)
 	/* A closed stdout is how "| head" ends us: not an error. */
 	if (fflush(stdout) == EOF && errno != EPIPE)
 		ret = ERR_RUNTIME;
-	if (s.events_fd >= 0 && s.nprobes && s.probes[0].prog_fd >= 0)
+	if (!ret)
 		report_lost(&s);
 	session_teardown(&s);
 	return exit_code(ret);

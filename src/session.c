@@ -2,9 +2,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "output/format.h"
+#include "providers/provider.h"
 #include "session.h"
 #include "sym/ksym.h"
 #include "types/tpformat.h"
@@ -17,6 +19,12 @@ void session_init(struct session *s)
 	s->lost_fd = -1;
 	s->sig_fd = -1;
 	s->epoll_fd = -1;
+}
+
+void probe_add_prog(struct probe *p, int fd)
+{
+	p->progs = grow_array(p->progs, &p->progs_cap, p->nprogs + 1, sizeof(*p->progs));
+	p->progs[p->nprogs++] = fd;
 }
 
 void probe_add_fd(struct probe *p, int fd)
@@ -32,12 +40,29 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+const char *mech_name(enum mech m)
+{
+	switch (m) {
+	case MECH_TRACEPOINT: return "tracepoint";
+	case MECH_FENTRY: return "fentry";
+	case MECH_KPROBE: return "kprobe";
+	case MECH_KPROBE_MULTI: return "kprobe-multi";
+	case MECH_KPROBE_LEGACY: return "kprobe-legacy";
+	default: return "none";
+	}
+}
+
 static void probe_detach(struct probe *p)
 {
 	/* Links before perf events, newest first. */
 	for (size_t i = p->nfds; i-- > 0;)
 		close(p->fds[i]);
 	p->nfds = 0;
+	for (size_t i = 0; i < p->nprogs; i++)
+		close(p->progs[i]);
+	p->nprogs = 0;
+	/* Legacy kprobes live in tracefs until removed: remove them now. */
+	kprobe_legacy_remove(p);
 }
 
 void session_detach(struct session *s)
@@ -50,6 +75,15 @@ static void probe_free(struct probe *p)
 {
 	probe_detach(p);
 	free(p->fds);
+	free(p->progs);
+	for (size_t i = 0; i < p->ntargets; i++) {
+		free(p->targets[i].name);
+		free(p->targets[i].module);
+	}
+	free(p->targets);
+	free(p->legacy_events);
+	free(p->legacy_file);
+	free(p->failures);
 	close_fd(&p->prog_fd);
 	spec_free(&p->spec);
 	free(p->func_name);
@@ -79,6 +113,8 @@ void session_teardown(struct session *s)
 	close_fd(&s->epoll_fd);
 	close_fd(&s->sig_fd);
 	ksyms__free(s->ksyms);
+	btf__free(s->vmlinux_btf);
+	s->vmlinux_btf = NULL;
 	s->ksyms = NULL;
 	free(s->line);
 	s->line = NULL;

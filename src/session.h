@@ -20,6 +20,19 @@ struct ksyms;
 struct ring_buffer;
 struct tp_format;
 struct fmt_spec;
+struct btf;
+
+/* How a probe reaches the kernel; chosen per probe at run time. */
+enum mech {
+	MECH_NONE,
+	MECH_TRACEPOINT,	/* perf tracepoint + BPF link */
+	MECH_FENTRY,		/* fentry/fexit: BTF trampolines */
+	MECH_KPROBE,		/* kprobe/kretprobe through the perf kprobe PMU */
+	MECH_KPROBE_MULTI,	/* many functions with one kprobe_multi link */
+	MECH_KPROBE_LEGACY,	/* kprobe_events in tracefs: the last resort */
+};
+
+const char *mech_name(enum mech m);
 
 struct options {
 	pid_t pid;		/* -p: process (tgid), 0 = any */
@@ -41,6 +54,7 @@ struct options {
 	const char *name_filter;	/* -n */
 	const char *msg_filter;		/* -f */
 	const char *cgroup_path;	/* -c */
+	const char *mechanism;		/* --mechanism / $ETRACE_MECHANISM */
 	char **probe_args;
 	int nprobe_args;
 };
@@ -51,11 +65,37 @@ struct value_slot {
 	int size;		/* bytes reserved */
 };
 
+/* A kernel function a probe attaches to. */
+struct ktarget {
+	char *name;
+	char *module;		/* NULL: vmlinux */
+	uint64_t addr;		/* from kallsyms, 0 if unknown */
+};
+
 struct probe {
 	struct probe_spec spec;
 	int id;			/* 0-based index, stored in every record */
 	const struct provider *prov;
 	char *func_name;	/* FUNC column */
+	/* Kernel functions: what to attach to and how. */
+	struct ktarget *targets;
+	size_t ntargets;
+	bool wildcard;		/* FUNC comes from the address hit */
+	bool is_return;
+	bool syscall_wrapper;	/* arguments live in the wrapped struct pt_regs */
+	bool user_args;		/* pointer arguments are user memory */
+	bool traceable;		/* listed in available_filter_functions */
+	int nparams;		/* from BTF (fexit's retval slot); -1 unknown */
+	enum mech mech;
+	int cur_target;		/* fentry: the target being compiled */
+	int prog_type;		/* enum bpf_prog_type */
+	int attach_type;	/* enum bpf_attach_type (expected at load) */
+	unsigned int attach_btf_id;
+	int attach_btf_obj_fd;
+	char **legacy_events;	/* kprobe_events entries to remove ("group/event") */
+	size_t nlegacy, legacy_cap;
+	char *legacy_file;	/* the kprobe_events file they were written to */
+	char *failures;		/* why mechanisms were refused, for the message */
 	struct tp_format *tp;	/* tracepoints: the event's format */
 	char *tp_dir;		/* tracepoints: events/<cat>/<event> under tracefs */
 	/* Compiled output. */
@@ -64,6 +104,8 @@ struct probe {
 	size_t nslots;
 	int values_size;	/* bytes of values after the header */
 	int prog_fd;
+	int *progs;		/* extra programs (fentry: one per target) */
+	size_t nprogs, progs_cap;
 	int *fds;		/* perf events and links to close on detach */
 	size_t nfds, fds_cap;
 	uint64_t seen;		/* events received */
@@ -89,6 +131,8 @@ struct session {
 	bool out_broken;	/* stdout closed under us */
 	bool any_action;	/* some probe has a format string: "-" column */
 	int ncpus;
+	struct btf *vmlinux_btf;	/* loaded on first use */
+	bool btf_tried;
 	char *line;		/* output scratch */
 	size_t line_cap;
 };
@@ -98,6 +142,9 @@ void session_teardown(struct session *s);
 
 /* Detach every probe (close links and perf events); idempotent. */
 void session_detach(struct session *s);
+
+/* Remember an extra program fd (closed with the probe). */
+void probe_add_prog(struct probe *p, int fd);
 
 /* Remember a file descriptor to close when @p is detached. */
 void probe_add_fd(struct probe *p, int fd);

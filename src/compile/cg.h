@@ -12,6 +12,17 @@
 #include "compile/ir.h"
 #include "session.h"
 
+/* struct pt_regs on x86-64: offsets of the registers we read. */
+#define PT_REGS_R9 64
+#define PT_REGS_R8 72
+#define PT_REGS_AX 80
+#define PT_REGS_CX 88
+#define PT_REGS_DX 96
+#define PT_REGS_SI 104
+#define PT_REGS_DI 112
+#define PT_REGS_R10 56
+#define PT_REGS_IP 128
+
 /* The C type of a value, as far as the compiler needs to know it. */
 enum ty_kind {
 	TY_INT,

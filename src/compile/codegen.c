@@ -82,6 +82,28 @@ static int rec_addr(struct cg *cg, int off)
 	return v;
 }
 
+/* Which function of a pattern fired, for the FUNC column. */
+static void emit_func_ip(struct cg *cg)
+{
+	struct probe *p = cg->p;
+	int v = ir_vreg(cg->ir);
+
+	switch (p->mech) {
+	case MECH_FENTRY:
+		/* One program per function: the answer is a constant. */
+		ir_mov_imm(cg->ir, v, (int64_t)p->targets[p->cur_target].addr);
+		break;
+	case MECH_KPROBE_MULTI:
+		ir_call(cg->ir, BPF_FUNC_get_func_ip, v, 1, &cg->ctx);
+		break;
+	default:
+		/* A kprobe stops at (or just after) the function's entry. */
+		ir_load(cg->ir, 8, v, cg->ctx, PT_REGS_IP);
+		break;
+	}
+	ir_store(cg->ir, 8, cg->rec, REC_OFF(func_ip), v);
+}
+
 static void emit_header(struct cg *cg)
 {
 	struct ir *ir = cg->ir;
@@ -95,6 +117,8 @@ static void emit_header(struct cg *cg)
 	v = ir_vreg(ir);
 	ir_call(ir, BPF_FUNC_get_smp_processor_id, v, 0, NULL);
 	ir_store(ir, 4, cg->rec, REC_OFF(cpu), v);
+	if (cg->p->wildcard)
+		emit_func_ip(cg);
 	if (cg->s->opt.timestamp) {
 		v = ir_vreg(ir);
 		ir_call(ir, BPF_FUNC_ktime_get_ns, v, 0, NULL);

@@ -120,13 +120,14 @@ static const char *jmp_name(int op)
 	}
 }
 
-static void fmt_end(struct out *o, const struct bpf_insn *insn, char r)
+static void fmt_end(struct out *o, const struct bpf_insn *insn)
 {
 	/* BPF_ALU64 | BPF_END is the unconditional byte swap (cpu v4). */
 	const char *kind = BPF_CLASS(insn->code) == BPF_ALU64 ? "bswap" :
 			   BPF_SRC(insn->code) == BPF_TO_BE ? "be" : "le";
 
-	emit(o, "%c%d = %s%d %c%d", r, insn->dst_reg, kind, insn->imm, r,
+	/* Whatever the class, the result is a whole 64-bit register. */
+	emit(o, "r%d = %s%d r%d", insn->dst_reg, kind, insn->imm,
 	     insn->dst_reg);
 }
 
@@ -142,7 +143,7 @@ static void fmt_alu(struct out *o, const struct bpf_insn *insn)
 		return;
 	}
 	if (op == BPF_END) {
-		fmt_end(o, insn, r);
+		fmt_end(o, insn);
 		return;
 	}
 	if (!name) {

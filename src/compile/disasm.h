@@ -15,7 +15,9 @@ const char *disasm_helper_name(int func);
 
 /*
  * Format one instruction into @buf (no newline). Returns the number of
- * instruction slots it occupies (2 for ld_imm64, else 1).
+ * instruction slots it occupies (2 for ld_imm64, else 1). @remaining is the
+ * number of slots from @insn to the end of the program: an ld_imm64 whose
+ * second half is missing is shown as truncated and counts as 1.
  */
 int disasm_insn(const struct bpf_insn *insn, size_t remaining, char *buf, size_t len);
 

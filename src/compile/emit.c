@@ -29,7 +29,62 @@ struct emitter {
 	struct minsn *code;
 	size_t n, cap;
 	int *label_pos;		/* index in code[] of each bound label, -1 */
+	/*
+	 * The spill slot whose value the scratch register r0 ([0]) or r5
+	 * ([1]) still holds, 0 when unknown. Spill code often stores a value
+	 * and reloads it at the very next instruction; this skips the reload.
+	 * Only valid along straight-line code: labels reset it.
+	 */
+	int cached[2];
 };
+
+static int *cache_of(struct emitter *em, int reg)
+{
+	if (reg == IR_SCRATCH_A)
+		return &em->cached[0];
+	if (reg == IR_SCRATCH_B)
+		return &em->cached[1];
+	return NULL;
+}
+
+static void forget(struct emitter *em, int reg)
+{
+	int *c = cache_of(em, reg);
+
+	if (c)
+		*c = 0;
+}
+
+/* Drop what @in invalidates: registers it writes, stack it overwrites. */
+static void track(struct emitter *em, const struct bpf_insn *in)
+{
+	int size = 8;
+
+	switch (BPF_CLASS(in->code)) {
+	case BPF_ALU:
+	case BPF_ALU64:
+	case BPF_LDX:
+	case BPF_LD:
+		forget(em, in->dst_reg);
+		break;
+	case BPF_JMP:
+		if (BPF_OP(in->code) == BPF_CALL)
+			em->cached[0] = em->cached[1] = 0;
+		break;
+	case BPF_ST:
+	case BPF_STX:
+		if (in->dst_reg != BPF_REG_10)
+			break;
+		if (BPF_SIZE(in->code) != BPF_DW)
+			size = BPF_SIZE(in->code) == BPF_W ? 4 :
+			       BPF_SIZE(in->code) == BPF_H ? 2 : 1;
+		for (int k = 0; k < 2; k++)
+			if (em->cached[k] && in->off < em->cached[k] + 8 &&
+			    in->off + size > em->cached[k])
+				em->cached[k] = 0;
+		break;
+	}
+}
 
 static struct minsn *put(struct emitter *em, int code, int dst, int src,
 			 int off, int32_t imm)
@@ -45,6 +100,7 @@ static struct minsn *put(struct emitter *em, int code, int dst, int src,
 	m->insn[0].off = (int16_t)off;
 	m->insn[0].imm = imm;
 	m->label = -1;
+	track(em, &m->insn[0]);
 	return m;
 }
 
@@ -96,12 +152,16 @@ static int reg_of(const struct emitter *em, int v)
 /* The register holding @v, reloading it into @scratch if it is spilled. */
 static int fetch(struct emitter *em, int v, int scratch)
 {
-	int r = reg_of(em, v);
+	int r = reg_of(em, v), *c = cache_of(em, scratch);
 
 	if (r >= 0)
 		return r;
+	if (c && *c == em->plan->slot[v])
+		return scratch;
 	put(em, BPF_LDX | BPF_MEM | BPF_DW, scratch, BPF_REG_10,
 	    em->plan->slot[v], 0);
+	if (c)
+		*c = em->plan->slot[v];
 	return scratch;
 }
 
@@ -116,9 +176,14 @@ static int target(const struct emitter *em, int v, int scratch)
 /* After computing @v in @r: store it if @v lives on the stack. */
 static void commit(struct emitter *em, int v, int r)
 {
-	if (reg_of(em, v) < 0)
-		put(em, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, r,
-		    em->plan->slot[v], 0);
+	int *c = cache_of(em, r);
+
+	if (reg_of(em, v) >= 0)
+		return;
+	put(em, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, r, em->plan->slot[v],
+	    0);
+	if (c)
+		*c = em->plan->slot[v];
 }
 
 /* Copy @src into @dst wherever each of them lives. */
@@ -289,13 +354,17 @@ static void lower_def(struct emitter *em, const struct ir_insn *in)
 	case IR_LD_MAP_FD:
 		put_ld64(em, d, BPF_PSEUDO_MAP_FD, (uint32_t)in->imm);
 		break;
-	case IR_NEG:
-		d = fetch(em, in->dst, IR_SCRATCH_A);
-		put(em, BPF_ALU64 | BPF_NEG, d, 0, 0, 0);
-		break;
 	default:
 		return;
 	}
+	commit(em, in->dst, d);
+}
+
+static void lower_neg(struct emitter *em, const struct ir_insn *in)
+{
+	int d = fetch(em, in->dst, IR_SCRATCH_A);
+
+	put(em, BPF_ALU64 | BPF_NEG, d, 0, 0, 0);
 	commit(em, in->dst, d);
 }
 
@@ -322,8 +391,10 @@ static void lower(struct emitter *em, int i)
 	case IR_MOV_IMM:
 	case IR_STACK_ADDR:
 	case IR_LD_MAP_FD:
-	case IR_NEG:
 		lower_def(em, in);
+		break;
+	case IR_NEG:
+		lower_neg(em, in);
 		break;
 	case IR_LOAD:
 	case IR_STORE:
@@ -355,6 +426,7 @@ static void lower(struct emitter *em, int i)
 		break;
 	case IR_LABEL:
 		em->label_pos[in->label] = (int)em->n;
+		em->cached[0] = em->cached[1] = 0;	/* control flow joins */
 		break;
 	case IR_COMMENT:
 		break;

@@ -192,8 +192,101 @@ static bool is_arg_name(const char *name)
 	return !strncmp(name, "arg", 3) && name[3] >= '1' && name[3] <= '6' && !name[4];
 }
 
+static bool is_kfunc(const struct probe *p)
+{
+	return p->mech == MECH_FENTRY || p->mech == MECH_KPROBE ||
+	       p->mech == MECH_KPROBE_MULTI || p->mech == MECH_KPROBE_LEGACY;
+}
+
+/* Registers of the first six arguments: C calls, then the syscall ABI. */
+static const int call_regs[6] = {
+	PT_REGS_DI, PT_REGS_SI, PT_REGS_DX, PT_REGS_CX, PT_REGS_R8, PT_REGS_R9,
+};
+static const int syscall_regs[6] = {
+	PT_REGS_DI, PT_REGS_SI, PT_REGS_DX, PT_REGS_R10, PT_REGS_R8, PT_REGS_R9,
+};
+
+/* *(u64 *)(ptr + off) from kernel memory, through a stack slot. */
+static int read_kernel_u64(struct cg *cg, int ptr, int off)
+{
+	int slot = ir_stack_alloc(cg->ir, 8, 8), args[3], r = ir_vreg(cg->ir);
+
+	args[0] = ir_vreg(cg->ir);
+	ir_stack_addr(cg->ir, args[0], (int16_t)slot);
+	ir_store_stack_imm(cg->ir, 8, (int16_t)slot, 0);
+	args[1] = ir_vreg(cg->ir);
+	ir_mov_imm(cg->ir, args[1], 8);
+	args[2] = ir_vreg(cg->ir);
+	ir_mov(cg->ir, args[2], ptr);
+	ir_alu_imm(cg->ir, BPF_ADD, args[2], off);
+	ir_call(cg->ir, BPF_FUNC_probe_read_kernel, -1, 3, args);
+	ir_load_stack(cg->ir, 8, r, (int16_t)slot);
+	return r;
+}
+
+/*
+ * argN of a kernel function. Syscall wrappers (__x64_sys_*) take one
+ * struct pt_regs * whose registers hold the real arguments.
+ */
+static struct val compile_arg(struct cg *cg, int n, const struct expr *e)
+{
+	struct probe *p = cg->p;
+	struct ty t = { .kind = TY_INT, .size = 8, .user = p->user_args || e->user };
+	int r = ir_vreg(cg->ir);
+
+	if (p->mech == MECH_FENTRY) {
+		if (p->nparams >= 0 && n > p->nparams && !p->syscall_wrapper) {
+			cg_error(cg, e->col, "%s takes %d argument%s, there is no %s",
+				 p->targets[p->cur_target].name, p->nparams,
+				 p->nparams == 1 ? "" : "s", e->name);
+			return val_dummy(e->col);
+		}
+		ir_load(cg->ir, 8, r, cg->ctx, (int16_t)(p->syscall_wrapper ? 0 : (n - 1) * 8));
+	} else if (p->is_return) {
+		cg_error(cg, e->col, "%s is not available in a return probe with kprobes "
+			 "(fexit has it; the kernel refused fentry here)", e->name);
+		return val_dummy(e->col);
+	} else {
+		ir_load(cg->ir, 8, r, cg->ctx, (int16_t)call_regs[p->syscall_wrapper ? 0 : n - 1]);
+	}
+	if (p->syscall_wrapper)
+		r = read_kernel_u64(cg, r, syscall_regs[n - 1]);
+	t.is_signed = false;
+	return val_reg(r, t, e->col);
+}
+
+static struct val compile_retval(struct cg *cg, const struct expr *e)
+{
+	struct probe *p = cg->p;
+	int r = ir_vreg(cg->ir);
+
+	if (!p->is_return) {
+		cg_error(cg, e->col, "retval is only available in return probes (r::%s)",
+			 p->func_name);
+		return val_dummy(e->col);
+	}
+	if (p->mech == MECH_FENTRY)
+		/* fexit's context: the arguments, then the return value. */
+		ir_load(cg->ir, 8, r, cg->ctx, (int16_t)(p->nparams * 8));
+	else
+		ir_load(cg->ir, 8, r, cg->ctx, PT_REGS_AX);
+	return val_reg(r, ty_int(8, false), e->col);
+}
+
 static struct val compile_ident(struct cg *cg, const struct expr *e)
 {
+	if (is_kfunc(cg->p)) {
+		if (is_arg_name(e->name))
+			return compile_arg(cg, e->name[3] - '0', e);
+		if (!strcmp(e->name, "retval"))
+			return compile_retval(cg, e);
+		if (!strcmp(e->name, "ctx")) {
+			struct val v = val_reg(cg->ctx, ty_int(8, false), e->col);
+
+			v.ty.kind = TY_PTR;
+			return v;
+		}
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(builtins); i++)
 		if (!strcmp(e->name, builtins[i].name))
 			return compile_builtin(cg, &builtins[i], e->col);
@@ -652,8 +745,13 @@ static struct val compile_cast(struct cg *cg, const struct expr *e)
 
 bool cg_is_string(const struct val *v)
 {
-	return v->ty.is_char &&
-	       (v->ty.kind == TY_PTR || v->ty.kind == TY_DATA_LOC || v->ty.kind == TY_ARRAY);
+	/*
+	 * As in BCC, a 64-bit integer (argN, a cast pointer) can be printed
+	 * with %s: it is taken as the address of the string.
+	 */
+	if (v->ty.kind == TY_PTR || (v->ty.kind == TY_INT && v->ty.size == 8))
+		return true;
+	return v->ty.is_char && (v->ty.kind == TY_DATA_LOC || v->ty.kind == TY_ARRAY);
 }
 
 static int read_str_helper(const struct val *v)
@@ -687,8 +785,7 @@ bool cg_store_string(struct cg *cg, struct val *v, int off, int size)
 	int dst;
 
 	if (!cg_is_string(v)) {
-		cg_error(cg, v->col, "%%s needs a string (char array or char pointer)%s",
-			 v->ty.kind == TY_PTR ? "; cast a pointer with (char *)" : "");
+		cg_error(cg, v->col, "%%s needs a string (char array, char pointer or address)");
 		return false;
 	}
 	dst = ir_vreg(cg->ir);

@@ -150,10 +150,10 @@ int ir_stack_alloc(struct ir *ir, int size, int align)
 	 * Overflow is only reported by ir_finish(), once spills are known,
 	 * so that the message can give the whole frame size.
 	 */
-	ir->stack_used = (ir->stack_used + size + align - 1) & ~(align - 1);
 	if (ir->stack_used > 32768)
 		return -align;	/* keep offsets within s16; error follows */
-	return -ir->stack_used;
+	ir->stack_used = (ir->stack_used + size + align - 1) & ~(align - 1);
+	return ir->stack_used > 32768 ? -align : -ir->stack_used;
 }
 
 void ir_mov_imm(struct ir *ir, int dst, int64_t imm)

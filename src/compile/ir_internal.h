@@ -20,9 +20,10 @@
 #define IR_CALLER_POOL (IR_REG(1) | IR_REG(2) | IR_REG(3) | IR_REG(4))
 #define IR_CALLEE_POOL (IR_REG(6) | IR_REG(7) | IR_REG(8) | IR_REG(9))
 /*
- * r0 and r5 are never allocated: lowering uses them to reload spilled
- * operands (an instruction reads at most two vregs), so spill code never
- * needs a free register that the allocator would have to find.
+ * Lowering reloads spilled operands into these (an instruction reads at
+ * most two vregs), so spill code never needs a register the allocator
+ * would have to find. r5 is never allocated; r0 only to values that live
+ * across no call and overlap no instruction that needs the scratch.
  */
 #define IR_SCRATCH_A BPF_REG_0
 #define IR_SCRATCH_B BPF_REG_5
@@ -87,7 +88,8 @@ struct ir {
 
 struct ir_block {
 	int first, last;	/* insn indices, inclusive */
-	int succ[2];		/* block indices; -1 when none */
+	int succ[2];		/* block indices; -1 when none, nblocks when
+				 * control falls off the end (an error) */
 	bool reachable;
 };
 

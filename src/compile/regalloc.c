@@ -16,11 +16,17 @@
  *    interval that crosses a call may only use r6-r9. One that ends at a
  *    call, as an argument, may also use the argument registers the call
  *    does not need for other values (ideally its own, so that no move is
- *    needed). Others may use r1-r4 as well. r0 and r5 stay free as scratch
- *    registers for spill code. When nothing is free, the interval with the
- *    fewest occurrences per remaining position is spilled: it lives in an
- *    8-byte aligned stack slot for its whole life (the verifier tracks
- *    pointers spilled that way too).
+ *    needed). Others may use r1-r4 and r0 as well. Hints steer values to
+ *    the register they arrive in or leave from (r1 for the context, r0
+ *    for helper results and the return value, r1-r5 for arguments) and
+ *    coalesce moves.
+ * 5. r5, and r0 where it overlaps spill code, are kept free as scratch
+ *    registers for spill code; allocation is redone without r0 for the
+ *    intervals where that matters. When nothing is free, the interval with
+ *    the fewest occurrences per remaining position is spilled: it lives in
+ *    an 8-byte aligned stack slot for its whole life, which the verifier
+ *    tracks for pointers too. Slots are shared by intervals that do not
+ *    overlap and come after the ir_stack_alloc() area.
  */
 #include <errno.h>
 #include <limits.h>
@@ -36,6 +42,7 @@ struct interval {
 	int uses;		/* occurrences, to choose what to spill */
 	unsigned int allowed;	/* mask of registers it may live in */
 	int hint;		/* register that saves a move, or -1 */
+	int fwd;		/* hint of the vreg it is moved into at its end */
 	int reg;		/* result: register or IR_SPILLED */
 };
 
@@ -389,19 +396,30 @@ static int call_after(const struct ra *ra, int pos)
 	return lo;
 }
 
+/* Whether @iv starts as the result of a call or ends as a returned value. */
+static bool wants_r0(const struct ra *ra, const struct interval *iv)
+{
+	const struct ir_insn *def = &ra->ir->insns[iv->start / 2];
+	const struct ir_insn *use = &ra->ir->insns[iv->end / 2];
+
+	return ((iv->start & 1) && def->op == IR_CALL) ||
+	       (!(iv->end & 1) && use->op == IR_EXIT && use->a == iv->v);
+}
+
 /*
  * Which registers @iv may use. Argument setup before a call writes r1-r5
  * in any order; it cannot clobber a value it still has to move as long as
- * every argument sits in a callee-saved register, on the stack, or in an
- * argument register that no other value is destined for.
+ * every argument sits in a callee-saved register, r0, on the stack, or in
+ * an argument register that no other value is destined for.
  */
-static void classify(const struct ra *ra, struct interval *iv)
+static void classify(const struct ra *ra, struct interval *iv, bool r0_ok)
 {
 	int c = call_after(ra, iv->start);
 	const struct ir_insn *call;
 
 	iv->hint = -1;
-	iv->allowed = IR_CALLEE_POOL | IR_CALLER_POOL;
+	iv->allowed = IR_CALLEE_POOL | IR_CALLER_POOL |
+		      (r0_ok ? IR_REG(BPF_REG_0) : 0);
 	if (c < ra->ncalls && 2 * ra->calls[c] < iv->end) {
 		iv->allowed = IR_CALLEE_POOL;
 		return;
@@ -415,12 +433,14 @@ static void classify(const struct ra *ra, struct interval *iv)
 				 (IR_REG(k + 1) & IR_CALLER_POOL))
 				iv->hint = k + 1;
 		}
-		return;
-	}
-	/* The context arrives in r1: keeping it there saves a move. */
-	if (iv->start == 1 && ra->ir->insns[0].op == IR_ENTRY &&
-	    ra->ir->insns[0].dst == iv->v)
+	} else if (iv->start == 1 && ra->ir->insns[0].op == IR_ENTRY &&
+		   ra->ir->insns[0].dst == iv->v) {
+		/* The context arrives in r1: keeping it there saves a move. */
 		iv->hint = BPF_REG_1;
+	}
+	/* Helpers return in r0 and so does the program. */
+	if (iv->hint < 0 && r0_ok && wants_r0(ra, iv))
+		iv->hint = BPF_REG_0;
 }
 
 /* ---- linear scan ---- */
@@ -460,22 +480,35 @@ static struct interval *holder(struct scan *sc, int reg)
 	return NULL;
 }
 
+static bool move_to(struct scan *sc, struct interval *a, int r)
+{
+	if (r < 0 || !(a->allowed & IR_REG(r)) || (sc->busy & IR_REG(r)) ||
+	    sc->free_since[r] >= a->start)
+		return false;
+	sc->busy &= ~IR_REG(a->reg);
+	sc->busy |= IR_REG(r);
+	a->reg = r;
+	return true;
+}
+
 /*
  * Move active @a to another register that has been free since before @a
  * started: code is only emitted after allocation, so this costs nothing
- * and frees @a's register for an interval that needs that one.
+ * and frees @a's register for an interval that needs that one. An
+ * interval sitting in its hinted register only moves where it saves a
+ * move too.
  */
 static bool relocate(struct scan *sc, struct interval *a)
 {
-	for (int r = 1; r < NREGS - 1; r++) {
-		if (!(a->allowed & IR_REG(r)) || (sc->busy & IR_REG(r)) ||
-		    sc->free_since[r] >= a->start)
-			continue;
-		sc->busy &= ~IR_REG(a->reg);
-		sc->busy |= IR_REG(r);
-		a->reg = r;
+	if (move_to(sc, a, a->fwd))
 		return true;
-	}
+	if (a->reg == a->hint)
+		return false;
+	if (move_to(sc, a, a->hint))
+		return true;
+	for (int r = 0; r < NREGS - 1; r++)
+		if (move_to(sc, a, r))
+			return true;
 	return false;
 }
 
@@ -497,6 +530,9 @@ static bool take_any(struct scan *sc, struct interval *cur, bool evict)
 	for (size_t k = 0; k < ARRAY_SIZE(caller_regs); k++)
 		if (take(sc, cur, caller_regs[k], evict))
 			return true;
+	/* r0 before r6-r9, which are the only home of values across calls. */
+	if (take(sc, cur, BPF_REG_0, evict))
+		return true;
 	for (size_t k = 0; k < ARRAY_SIZE(callee_regs); k++)
 		if (take(sc, cur, callee_regs[k], evict))
 			return true;
@@ -569,6 +605,7 @@ static void scan_one(const struct ra *ra, struct scan *sc,
 	expire(sc, cur->start);
 	if (take(sc, cur, cur->hint, true) ||
 	    take(sc, cur, move_hint(ra, by_vreg, cur), false) ||
+	    take(sc, cur, cur->fwd, false) ||
 	    take_any(sc, cur, false) || take_any(sc, cur, true))
 		return;
 	spill(sc, cur);
@@ -619,32 +656,131 @@ static int assign_slots(struct ra *ra, struct interval *iv, int niv,
 		       plan->stack_size, IR_MAX_STACK);
 }
 
+static bool spilled(const int *reg, int v)
+{
+	return v >= 0 && reg[v] == IR_SPILLED;
+}
+
+/*
+ * Whether lowering @in reloads or computes a spilled vreg in scratch
+ * register r0; this mirrors emit.c. Second operands go through r5, calls
+ * load spilled arguments straight into r1-r5 and exits straight into r0.
+ */
+static bool needs_scratch(const struct ir_insn *in, const int *reg)
+{
+	switch (in->op) {
+	case IR_MOV:
+		return spilled(reg, in->dst) && spilled(reg, in->a);
+	case IR_LOAD:
+		return spilled(reg, in->dst) || spilled(reg, in->a);
+	case IR_MOV_IMM:
+	case IR_ALU:
+	case IR_ALU_IMM:
+	case IR_ALU32:
+	case IR_ALU32_IMM:
+	case IR_NEG:
+	case IR_LOAD_STACK:
+	case IR_STACK_ADDR:
+	case IR_LD_MAP_FD:
+		return spilled(reg, in->dst);
+	case IR_STORE:
+	case IR_STORE_IMM:
+	case IR_ATOMIC_ADD:
+	case IR_STORE_STACK:
+	case IR_JCOND:
+	case IR_JCOND_IMM:
+		return spilled(reg, in->a);
+	default:
+		return false;
+	}
+}
+
+/*
+ * r0 doubles as the scratch register for spill code, which is only known
+ * once allocation is done. Take r0 away from every interval that overlaps
+ * an instruction needing the scratch; returns whether there was any.
+ */
+static bool r0_conflicts(struct ra *ra, const struct interval *iv, int niv,
+			 bool *no_r0)
+{
+	int *before = xcalloc(ra->n + 1, sizeof(int));	/* prefix counts */
+	bool found = false;
+
+	for (int i = 0; i < ra->n; i++)
+		before[i + 1] = before[i] +
+			(ra->plan->blocks[ra->block_of[i]].reachable &&
+			 !ra->plan->dead[i] &&
+			 needs_scratch(&ra->ir->insns[i], ra->plan->reg));
+	for (int i = 0; i < niv; i++) {
+		int first = iv[i].start / 2, last = iv[i].end / 2;
+
+		if (iv[i].reg == BPF_REG_0 && before[last + 1] > before[first]) {
+			no_r0[iv[i].v] = true;
+			found = true;
+		}
+	}
+	free(before);
+	return found;
+}
+
+/* The hint of the vreg that @iv is copied into as it dies, or -1. */
+static int forward_hint(const struct ra *ra, struct interval **by_vreg,
+			const struct interval *iv)
+{
+	const struct ir_insn *in = &ra->ir->insns[iv->end / 2];
+	const struct interval *dst;
+
+	if ((iv->end & 1) || in->a != iv->v ||
+	    (in->op != IR_MOV && !(in->op == IR_ALU32 && in->code == BPF_MOV)))
+		return -1;
+	dst = by_vreg[in->dst];
+	if (!dst || dst->start != iv->end + 1)
+		return -1;
+	return dst->hint;
+}
+
+static void scan_all(struct ra *ra, struct interval *iv, int niv,
+		     struct interval **by_vreg, const bool *no_r0)
+{
+	struct scan sc = { .nactive = 0 };
+
+	for (int r = 0; r < NREGS; r++)
+		sc.free_since[r] = -1;
+	for (int i = 0; i < niv; i++) {
+		classify(ra, &iv[i], !no_r0[iv[i].v]);
+		iv[i].reg = IR_NOREG;
+	}
+	for (int i = 0; i < niv; i++)
+		iv[i].fwd = forward_hint(ra, by_vreg, &iv[i]);
+	for (int i = 0; i < niv; i++)
+		scan_one(ra, &sc, by_vreg, &iv[i]);
+	for (int i = 0; i < niv; i++)
+		ra->plan->reg[iv[i].v] = iv[i].reg;
+}
+
 static int allocate(struct ra *ra, char *err, size_t errlen)
 {
 	struct interval *iv = xcalloc(ra->nv, sizeof(*iv));
 	struct interval **by_vreg = xcalloc(ra->nv, sizeof(*by_vreg));
-	struct scan sc = { .nactive = 0 };
+	bool *no_r0 = xcalloc(ra->nv, sizeof(bool));
 	int niv = 0, ret;
 
 	for (int v = 0; v < ra->nv; v++) {
 		if (ra->end[v] < 0)
 			continue;
-		iv[niv] = (struct interval){ .v = v, .start = ra->start[v],
-					     .end = ra->end[v],
-					     .uses = ra->uses[v] };
-		classify(ra, &iv[niv]);
-		niv++;
+		iv[niv++] = (struct interval){ .v = v, .start = ra->start[v],
+					       .end = ra->end[v],
+					       .uses = ra->uses[v] };
 	}
 	qsort(iv, niv, sizeof(*iv), by_start);
 	for (int i = 0; i < niv; i++)
 		by_vreg[iv[i].v] = &iv[i];
-	for (int r = 0; r < NREGS; r++)
-		sc.free_since[r] = -1;
-	for (int i = 0; i < niv; i++)
-		scan_one(ra, &sc, by_vreg, &iv[i]);
-	for (int i = 0; i < niv; i++)
-		ra->plan->reg[iv[i].v] = iv[i].reg;
+	/* Each round takes r0 from at least one interval, so this ends. */
+	do
+		scan_all(ra, iv, niv, by_vreg, no_r0);
+	while (r0_conflicts(ra, iv, niv, no_r0));
 	ret = assign_slots(ra, iv, niv, err, errlen);
+	free(no_r0);
 	free(by_vreg);
 	free(iv);
 	return ret;

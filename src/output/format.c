@@ -79,6 +79,11 @@ static const char *parse_conv(const char *s, struct fmt_conv *c, char *err, size
 	c->precision = -1;
 	if (*s == '.') {
 		s++;
+		if (*s == '*') {
+			*ret = ferr(err, errlen, c->col,
+				    "'*' precisions are not supported; write the precision");
+			return s;
+		}
 		c->precision = parse_number(&s);
 	}
 	c->size = parse_length(&s);
@@ -209,7 +214,11 @@ static int render_one(const struct fmt_conv *c, const void *val, int str_size,
 		snprintf(tmp, sizeof(tmp), "0x%llx", (unsigned long long)v);
 		return snprintf(buf, len, spec, tmp);
 	case 'K':
-		ksyms__format(ks, v, false, tmp, sizeof(tmp));
+		/* No symbol table (e.g. a caller that never loads one). */
+		if (ks)
+			ksyms__format(ks, v, false, tmp, sizeof(tmp));
+		else
+			snprintf(tmp, sizeof(tmp), "[unknown]");
 		build_spec(c, "", 's', spec, sizeof(spec));
 		return snprintf(buf, len, spec, tmp);
 	case 'd': case 'i':

@@ -83,8 +83,34 @@ static void put_time(struct session *s, size_t *len, const struct rec_hdr *h)
 	line_printf(s, len, "%-*s ", width, tbuf);
 }
 
-static void put_kstack(struct session *s, size_t *len, const struct rec_hdr *h,
-		       const unsigned char *stack)
+/*
+ * Where the stack of a kernel-function probe really starts. From fentry
+ * and fexit programs the kernel's unwinder also reports the BPF program
+ * and its trampoline, which have no symbols; the probed function's own
+ * frame follows them. Skip to it when it is among the first frames.
+ */
+static int first_frame(struct session *s, const struct probe *p, const struct rec_hdr *h,
+		       const unsigned char *stack, int n)
+{
+	const struct ksym *want, *k;
+
+	if (p->mech != MECH_FENTRY || !p->ntargets)
+		return 0;
+	want = p->wildcard ? ksyms__lookup(s->ksyms, h->func_ip) :
+			     ksyms__find(s->ksyms, p->targets[0].name);
+	for (int i = 0; want && i < n && i < 4; i++) {
+		__u64 addr;
+
+		memcpy(&addr, stack + i * 8, 8);
+		k = ksyms__lookup(s->ksyms, addr);
+		if (k && k->addr == want->addr)
+			return i;
+	}
+	return 0;
+}
+
+static void put_kstack(struct session *s, const struct probe *p, size_t *len,
+		       const struct rec_hdr *h, const unsigned char *stack)
 {
 	char sym[512];
 	int n = h->kstack_bytes / 8;
@@ -94,7 +120,7 @@ static void put_kstack(struct session *s, size_t *len, const struct rec_hdr *h,
 			    strerror(-h->kstack_bytes));
 		return;
 	}
-	for (int i = 0; i < n && i < REC_STACK_DEPTH; i++) {
+	for (int i = first_frame(s, p, h, stack, n); i < n && i < REC_STACK_DEPTH; i++) {
 		__u64 addr;
 
 		memcpy(&addr, stack + i * 8, 8);
@@ -106,6 +132,18 @@ static void put_kstack(struct session *s, size_t *len, const struct rec_hdr *h,
 		else
 			line_printf(s, len, "        %s\n", sym);
 	}
+}
+
+/* FUNC: the probe's function, or for a pattern the function that was hit. */
+static const char *func_column(struct session *s, const struct probe *p,
+			       const struct rec_hdr *h)
+{
+	const struct ksym *k;
+
+	if (!p->wildcard)
+		return p->func_name;
+	k = ksyms__lookup(s->ksyms, h->func_ip);
+	return k ? k->name : p->func_name;
 }
 
 /* Build "PID TID COMM FUNC msg" and the stacks; 0 if filtered out by -n/-f. */
@@ -134,9 +172,9 @@ static bool format_event(struct session *s, struct probe *p, const struct rec_hd
 	if (s->opt.print_cpu)
 		line_printf(s, len, "%-3u ", h->cpu);
 	line_printf(s, len, "%-7u %-7u %-15s %-16s %s\n", (unsigned)(h->pid_tgid >> 32),
-		    (unsigned)h->pid_tgid, comm, p->func_name, msg);
+		    (unsigned)h->pid_tgid, comm, func_column(s, p, h), msg);
 	if (s->opt.kstack) {
-		put_kstack(s, len, h, data + sizeof(*h) + p->values_size);
+		put_kstack(s, p, len, h, data + sizeof(*h) + p->values_size);
 		line_printf(s, len, "\n");
 	}
 	return true;

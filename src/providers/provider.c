@@ -1,20 +1,63 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <linux/perf_event.h>
 #include <bpf/bpf.h>
 
+#include "compile/codegen.h"
+#include "compile/disasm.h"
 #include "providers/provider.h"
+#include "runtime/loader.h"
 #include "util.h"
+
+bool module_loaded(const char *name)
+{
+	char path[512];
+	struct stat st;
+
+	if (strchr(name, '/') || strlen(name) > 200)
+		return false;
+	snprintf(path, sizeof(path), "/sys/module/%s/sections", name);
+	/* Built-in "modules" have /sys/module/NAME too, but no sections. */
+	return stat(path, &st) == 0;
+}
 
 const struct provider *provider_find(const struct probe_spec *spec)
 {
 	if (spec->type == 't')
 		return &tracepoint_provider;
+	if ((spec->type == 'p' || spec->type == 'r') &&
+	    (!spec->library || module_loaded(spec->library)))
+		return &kfunc_provider;
 	pr_err("probe %d: %ss are not supported by this version of etrace",
 	       spec->index, spec_kind_name(spec));
 	return NULL;
+}
+
+int provider_build(struct session *s, struct probe *p, bool quiet)
+{
+	struct bpf_insn *insns = NULL;
+	size_t cnt = 0;
+	FILE *listing = s->opt.verbose > 1 ? stderr : NULL;
+	int ret;
+
+	ret = codegen_probe(s, p, &insns, &cnt, listing);
+	if (ret)
+		return ret;
+	if (s->opt.verbose) {
+		const char *target = p->ntargets ? p->targets[p->cur_target].name : p->func_name;
+
+		fprintf(stderr, "probe %d: %s -> %s %s, program etrace_p%d, %zu instructions\n",
+			p->spec.index, p->spec.raw, mech_name(p->mech), target, p->id + 1, cnt);
+		disasm_print(insns, cnt, stderr, "    ");
+	}
+	ret = loader_load_prog(s, p, insns, cnt, quiet);
+	free(insns);
+	return ret;
 }
 
 int provider_attach_perf(struct probe *p, int pfd)

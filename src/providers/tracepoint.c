@@ -109,12 +109,15 @@ static int tp_resolve(struct session *s, struct probe *p)
 	free(text);
 	free(path);
 	free(events);
-	if (!ret)
+	if (!ret) {
 		p->func_name = xstrdup(ps->function);
+		p->mech = MECH_TRACEPOINT;
+		p->prog_type = BPF_PROG_TYPE_TRACEPOINT;
+	}
 	return ret;
 }
 
-static int tp_attach(struct session *s, struct probe *p)
+static int tp_install(struct session *s, struct probe *p)
 {
 	struct perf_event_attr attr = {
 		.type = PERF_TYPE_TRACEPOINT,
@@ -125,6 +128,9 @@ static int tp_attach(struct session *s, struct probe *p)
 	};
 	int pfd, err;
 
+	err = provider_build(s, p, false);
+	if (err)
+		return err;
 	/*
 	 * One event on CPU 0 is enough: a BPF program attached to a
 	 * tracepoint runs wherever the tracepoint fires.
@@ -147,7 +153,6 @@ static int tp_attach(struct session *s, struct probe *p)
 
 const struct provider tracepoint_provider = {
 	.name = "tracepoint",
-	.prog_type = BPF_PROG_TYPE_TRACEPOINT,
 	.resolve = tp_resolve,
-	.attach = tp_attach,
+	.install = tp_install,
 };

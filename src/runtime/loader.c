@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,49 +104,96 @@ static const char *log_reason(char *log)
 	}
 }
 
-int loader_load_prog(struct session *s, struct probe *p, enum bpf_prog_type type,
-		     const struct bpf_insn *insns, size_t cnt)
+void probe_note_failure(struct probe *p, const char *fmt, ...)
 {
-	LIBBPF_OPTS(bpf_prog_load_opts, opts);
+	va_list ap;
+	char *msg, *all;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	if (!msg)
+		return;
+	all = p->failures ? xasprintf("%s; %s", p->failures, msg) : msg;
+	if (all != msg)
+		free(msg);
+	free(p->failures);
+	p->failures = all;
+}
+
+static int try_load(struct probe *p, const char *name, const struct bpf_insn *insns,
+		    size_t cnt, char *log, size_t log_size)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+		.expected_attach_type = (enum bpf_attach_type)p->attach_type,
+		.attach_btf_id = p->attach_btf_id,
+		.attach_btf_obj_fd = p->attach_btf_obj_fd > 0 ? p->attach_btf_obj_fd : 0,
+		.log_buf = log,
+		.log_size = log ? (__u32)log_size : 0,
+		.log_level = log ? 1 : 0,
+	);
+	int fd = bpf_prog_load((enum bpf_prog_type)p->prog_type, name, "Dual BSD/GPL",
+			       insns, cnt, &opts);
+
+	return fd >= 0 ? fd : -errno;
+}
+
+static int load_failed(struct session *s, struct probe *p, int err, char *log, bool quiet)
+{
+	const char *mech = mech_name(p->mech);
+
+	if (s->opt.verbose && log && *log)
+		fprintf(stderr, "verifier log for probe %d (%s):\n%s\n", p->spec.index, mech, log);
+	if (quiet) {
+		if (log && *log && err != EPERM)
+			probe_note_failure(p, "%s: the verifier rejected the program: %s", mech,
+					   log_reason(log));
+		else
+			probe_note_failure(p, "%s: the kernel refused the program (%s)", mech,
+					   strerror(err));
+		return LOAD_REFUSED;
+	}
+	if (err == EPERM)
+		pr_err("probe %d: cannot load the program: %s (%s)", p->spec.index,
+		       strerror(err), privileges_msg);
+	else if (log && *log)
+		pr_err("probe %d: the kernel verifier rejected the program: %s%s",
+		       p->spec.index, log_reason(log),
+		       s->opt.verbose ? "" : " (the full log with -v)");
+	else
+		pr_err("probe %d: cannot load the program: %s", p->spec.index, strerror(err));
+	return ERR_RUNTIME;
+}
+
+int loader_load_prog(struct session *s, struct probe *p, const struct bpf_insn *insns,
+		     size_t cnt, bool quiet)
+{
 	char name[BPF_OBJ_NAME_LEN];
 	size_t log_size = 1 << 20;
 	char *log;
-	int fd, err;
+	int fd, ret;
 
 	snprintf(name, sizeof(name), "etrace_p%u", (unsigned)(p->id + 1) % 100000u);
 	/* First without a log: the common case, and the fastest. */
-	fd = bpf_prog_load(type, name, "Dual BSD/GPL", insns, cnt, &opts);
+	fd = try_load(p, name, insns, cnt, NULL, 0);
 	if (fd >= 0) {
 		p->prog_fd = fd;
 		return 0;
 	}
-	err = errno;
-	if (err == EPERM) {
-		pr_err("probe %d: cannot load the program: %s (%s)", p->spec.index,
-		       strerror(err), privileges_msg);
-		return ERR_RUNTIME;
-	}
+	if (fd == -EPERM)
+		return load_failed(s, p, EPERM, NULL, quiet);
 	log = xcalloc(1, log_size);
-	opts.log_buf = log;
-	opts.log_size = (__u32)log_size;
-	opts.log_level = 1;
-	fd = bpf_prog_load(type, name, "Dual BSD/GPL", insns, cnt, &opts);
+	fd = try_load(p, name, insns, cnt, log, log_size);
 	if (fd >= 0) {
 		/* Loaded with a log but not without one: odd, but fine. */
 		p->prog_fd = fd;
 		free(log);
 		return 0;
 	}
-	if (s->opt.verbose)
-		fprintf(stderr, "verifier log for probe %d:\n%s\n", p->spec.index, log);
-	if (*log)
-		pr_err("probe %d: the kernel verifier rejected the program: %s%s",
-		       p->spec.index, log_reason(log),
-		       s->opt.verbose ? "" : " (the full log with -v)");
-	else
-		pr_err("probe %d: cannot load the program: %s", p->spec.index, strerror(err));
+	ret = load_failed(s, p, -fd, log, quiet);
 	free(log);
-	return ERR_RUNTIME;
+	return ret;
 }
 
 unsigned long long loader_lost(struct session *s, int id)

@@ -15,11 +15,19 @@
 int loader_create_maps(struct session *s);
 
 /*
- * Load @insns as @p's program. A verifier rejection is reported as one
- * short reason naming the probe; the whole log follows with -v.
+ * Load @insns as @p's program (type and attach details from @p) into
+ * p->prog_fd. A verifier rejection is reported as one short reason naming
+ * the probe; the whole log follows with -v. With @quiet, nothing is
+ * printed: the reason is appended to p->failures (a fallback mechanism
+ * may follow) and LOAD_REFUSED is returned.
  */
-int loader_load_prog(struct session *s, struct probe *p, enum bpf_prog_type type,
-		     const struct bpf_insn *insns, size_t cnt);
+#define LOAD_REFUSED 1
+int loader_load_prog(struct session *s, struct probe *p, const struct bpf_insn *insns,
+		     size_t cnt, bool quiet);
+
+/* Append "mechanism: reason" to p->failures. */
+void probe_note_failure(struct probe *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Events lost for probe @id, summed over CPUs (0 if unknown). */
 unsigned long long loader_lost(struct session *s, int id);

@@ -24,6 +24,7 @@ struct rec_hdr {
 	char comm[REC_COMM_LEN];
 	__s32 kstack_bytes;	/* bytes written by bpf_get_stack(), or -errno */
 	__u32 reserved;
+	__u64 func_ip;		/* probes on many functions: the one hit */
 };
 
 #define REC_OFF(field) ((int)offsetof(struct rec_hdr, field))

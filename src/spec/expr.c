@@ -168,7 +168,8 @@ static void lex_number(struct parser *p, struct token *tk)
 	tk->ival = strtoull(start, &end, base);
 	if (errno == ERANGE)
 		perr(p, p->pos, "integer literal out of range");
-	if (base == 16 && end == start + 2)
+	/* strtoull() stops after the "0" of a bare "0x": test the digit itself. */
+	if (base == 16 && !isxdigit((unsigned char)start[2]))
 		perr(p, p->pos, "hex literal without digits");
 	/* C integer suffixes: any mix of u/U and l/L/ll/LL. */
 	while (*end == 'u' || *end == 'U' || *end == 'l' || *end == 'L') {
@@ -324,6 +325,24 @@ static bool is_type_word(const char *s)
 	return false;
 }
 
+static bool is_qualifier(const char *s)
+{
+	return !strcmp(s, "const") || !strcmp(s, "volatile");
+}
+
+/* Pointer stars after a base type; "const" after a star is harmless: skip it. */
+static void parse_stars(struct parser *p, struct ctype *ty)
+{
+	for (;;) {
+		if (accept(p, '*'))
+			ty->ptr++;
+		else if (p->tok.kind == TOK_IDENT && is_qualifier(p->tok.text))
+			next(p);
+		else
+			break;
+	}
+}
+
 /*
  * Parse a type name (after the opening parenthesis of a cast, or in a
  * signature). The base is normalised to single spaces between words.
@@ -357,11 +376,7 @@ static bool parse_type(struct parser *p, struct ctype *ty)
 	}
 	ty->base = base;
 	ty->ptr = 0;
-	while (accept(p, '*'))
-		ty->ptr++;
-	/* "const" after the pointer star is harmless: skip it. */
-	while (p->tok.kind == TOK_IDENT && !strcmp(p->tok.text, "const"))
-		next(p);
+	parse_stars(p, ty);
 	return true;
 }
 
@@ -625,11 +640,17 @@ int expr_parse_params(const char *text, int col_base, struct param **params,
 	*nparams = 0;
 	next(&p);
 	if (p.tok.kind == TOK_EOF || (p.tok.kind == TOK_IDENT && !strcmp(p.tok.text, "void")
-				      && !p.text[p.pos]))
+				      && !p.text[p.pos + strspn(p.text + p.pos, " \t\n")])) {
+		if (p.tok.kind == TOK_IDENT)
+			free(p.tok.text);
 		return 0;
+	}
 	while (!p.failed) {
 		struct param pm = { .col = col_base + p.tok.pos };
 
+		/* Qualifiers before a typedef name: "const sigset_t *set". */
+		while (p.tok.kind == TOK_IDENT && is_qualifier(p.tok.text))
+			next(&p);
 		if (p.tok.kind != TOK_IDENT) {
 			perr(&p, p.tok.pos, "expected a parameter type, found %s",
 			     tok_desc(&p.tok, buf, sizeof(buf)));
@@ -640,8 +661,7 @@ int expr_parse_params(const char *text, int col_base, struct param **params,
 		if (!is_type_word(p.tok.text)) {
 			pm.type.base = xstrdup(p.tok.text);
 			next(&p);
-			while (accept(&p, '*'))
-				pm.type.ptr++;
+			parse_stars(&p, &pm.type);
 		} else if (!parse_type(&p, &pm.type)) {
 			perr(&p, p.tok.pos, "expected a parameter type");
 			break;

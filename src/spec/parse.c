@@ -320,9 +320,9 @@ static int parse_action(struct sp *sp, struct probe_spec *ps, int pos)
 	if (t[pos] != ',')
 		return sp_err(sp, pos, "expected ',' before the format arguments, found '%c'",
 			      t[pos]);
-	pos = skip_blanks(t, pos + 1);
-	if (!t[pos])
+	if (!t[skip_blanks(t, pos + 1)])
 		return sp_err(sp, pos, "missing argument after ','");
+	pos = skip_blanks(t, pos + 1);
 	return parse_args(sp, ps, pos);
 }
 

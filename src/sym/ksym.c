@@ -313,3 +313,23 @@ int ksyms__format(struct ksyms *ks, uint64_t addr, bool show_module,
 				sym->module);
 	return snprintf(buf, len, "%s+0x%llx", sym->name, off);
 }
+
+const struct ksym *ksyms__at(struct ksyms *ks, size_t i)
+{
+	if (!ksyms_ready(ks) || i >= ks->nsyms)
+		return NULL;
+	return &ks->syms[i];
+}
+
+const struct ksym *ksyms__find_in(struct ksyms *ks, const char *name, const char *module)
+{
+	const struct ksym *first = ksyms__find(ks, name);
+
+	if (!first || !module || !strcmp(first->module, module))
+		return first;
+	/* Rare: a static name shared with the core kernel; scan. */
+	for (size_t i = 0; i < ks->nsyms; i++)
+		if (!strcmp(ks->syms[i].name, name) && !strcmp(ks->syms[i].module, module))
+			return &ks->syms[i];
+	return NULL;
+}

@@ -34,6 +34,12 @@ const struct ksym *ksyms__lookup(struct ksyms *ks, uint64_t addr);
 /* Look a symbol up by name; NULL if absent. */
 const struct ksym *ksyms__find(struct ksyms *ks, const char *name);
 
+/* Like ksyms__find(), but only a symbol of @module ("kernel" for the core). */
+const struct ksym *ksyms__find_in(struct ksyms *ks, const char *name, const char *module);
+
+/* The @i-th symbol in address order, NULL past the end (for scans). */
+const struct ksym *ksyms__at(struct ksyms *ks, size_t i);
+
 /*
  * Format @addr as BCC does: "name+0xoff [module]" (with @show_module),
  * or "[unknown]". Returns the number of characters written (like snprintf).

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * fentry/fexit: BPF trampolines on functions described by the kernel's
+ * BTF. Cheaper than kprobes and fexit sees the arguments as well as the
+ * return value, but each function needs its own program.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "providers/kfunc.h"
+#include "providers/provider.h"
+#include "runtime/loader.h"
+#include "util.h"
+
+#define MAX_FENTRY_TARGETS 64
+
+static struct btf *vmlinux_btf(struct session *s)
+{
+	if (!s->btf_tried) {
+		s->btf_tried = true;
+		s->vmlinux_btf = btf__load_vmlinux_btf();
+		if (!s->vmlinux_btf)
+			s->vmlinux_btf = NULL;
+	}
+	return s->vmlinux_btf;
+}
+
+/* A file descriptor for the kernel's BTF object of @module, or -errno. */
+static int module_btf_fd(const char *module)
+{
+	__u32 id = 0;
+
+	while (!bpf_btf_get_next_id(id, &id)) {
+		char name[64] = "";
+		struct bpf_btf_info info = { .name = (__u64)(uintptr_t)name,
+					     .name_len = sizeof(name) };
+		__u32 len = sizeof(info);
+		int fd = bpf_btf_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.kernel_btf &&
+		    !strcmp(name, module))
+			return fd;
+		close(fd);
+	}
+	return -ENOENT;
+}
+
+/* Find target @t in BTF: sets p->attach_btf_id/obj_fd and p->nparams. */
+static int find_btf_func(struct session *s, struct probe *p, const struct ktarget *t)
+{
+	struct btf *base = vmlinux_btf(s), *btf = base;
+	const struct btf_type *fn, *proto;
+	int id, ret = 0;
+
+	if (!base) {
+		probe_note_failure(p, "fentry: the kernel has no BTF (/sys/kernel/btf/vmlinux)");
+		return KF_FALLBACK;
+	}
+	if (t->module) {
+		btf = btf__load_module_btf(t->module, base);
+		if (!btf) {
+			probe_note_failure(p, "fentry: module %s has no BTF", t->module);
+			return KF_FALLBACK;
+		}
+	}
+	id = btf__find_by_name_kind(btf, t->name, BTF_KIND_FUNC);
+	if (id < 0) {
+		probe_note_failure(p, "fentry: %s is not described in BTF", t->name);
+		ret = KF_FALLBACK;
+		goto out;
+	}
+	fn = btf__type_by_id(btf, (__u32)id);
+	proto = btf__type_by_id(btf, fn->type);
+	p->nparams = proto ? btf_vlen(proto) : 0;
+	p->attach_btf_id = (unsigned)id;
+	if (t->module) {
+		p->attach_btf_obj_fd = module_btf_fd(t->module);
+		if (p->attach_btf_obj_fd < 0) {
+			p->attach_btf_obj_fd = 0;
+			probe_note_failure(p, "fentry: cannot open the BTF of module %s", t->module);
+			ret = KF_FALLBACK;
+		}
+	}
+out:
+	if (btf != base)
+		btf__free(btf);
+	return ret;
+}
+
+static int fentry_one(struct session *s, struct probe *p, size_t i)
+{
+	int ret, fd;
+
+	if (p->attach_btf_obj_fd > 0)
+		close(p->attach_btf_obj_fd);
+	p->attach_btf_obj_fd = 0;
+	ret = find_btf_func(s, p, &p->targets[i]);
+	if (ret)
+		return ret;
+	p->cur_target = (int)i;
+	ret = provider_build(s, p, true);
+	if (ret)
+		return ret > 0 ? KF_FALLBACK : ret;
+	fd = bpf_raw_tracepoint_open(NULL, p->prog_fd);
+	probe_add_prog(p, p->prog_fd);
+	p->prog_fd = -1;
+	if (fd < 0) {
+		probe_note_failure(p, "fentry: the kernel refused to attach (%s)", strerror(errno));
+		return KF_FALLBACK;
+	}
+	probe_add_fd(p, fd);
+	return 0;
+}
+
+int fentry_install(struct session *s, struct probe *p)
+{
+	if (p->spec.has_offset) {
+		probe_note_failure(p, "fentry: an offset needs kprobes");
+		return KF_FALLBACK;
+	}
+	if (p->ntargets > MAX_FENTRY_TARGETS) {
+		probe_note_failure(p, "fentry: the pattern matches %zu functions, at most %d can "
+				   "have their own program", p->ntargets, MAX_FENTRY_TARGETS);
+		return KF_FALLBACK;
+	}
+	p->prog_type = BPF_PROG_TYPE_TRACING;
+	p->attach_type = p->is_return ? BPF_TRACE_FEXIT : BPF_TRACE_FENTRY;
+	for (size_t i = 0; i < p->ntargets; i++) {
+		int ret = fentry_one(s, p, i);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Kernel function probes (p::func, r::func, func+off, p::pattern*,
+ * p:module:func): turning what the user wrote into the functions this
+ * kernel has, then installing them with the best mechanism the kernel
+ * allows: fentry/fexit, else kprobes through the perf PMU (kprobe_multi
+ * for many functions), else legacy kprobe_events.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "providers/kfunc.h"
+#include "providers/provider.h"
+#include "runtime/loader.h"
+#include "runtime/tracefs.h"
+#include "sym/ksym.h"
+#include "util.h"
+
+/* fentry needs one program per function. */
+#define MAX_FENTRY_TARGETS 64
+
+static bool has_glob(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+/* A line of available_filter_functions: "name" or "name [module]". */
+static void split_aff_line(char *line, char **name, char **module)
+{
+	char *sp = strchr(line, ' ');
+
+	*name = line;
+	*module = NULL;
+	if (sp) {
+		*sp = '\0';
+		if (sp[1] == '[') {
+			*module = sp + 2;
+			sp = strchr(*module, ']');
+			if (sp)
+				*sp = '\0';
+		}
+	}
+}
+
+/* Parts of functions the compiler split off, and ftrace placeholders. */
+static bool is_fragment(const char *name)
+{
+	return strchr(name, '.') || !strncmp(name, "__ftrace_invalid_address__", 26);
+}
+
+static char *read_tracefs_file(struct session *s, const char *file)
+{
+	const char *tfs = tracefs_dir(s);
+	char *path, *text;
+
+	if (!tfs)
+		return NULL;
+	path = xasprintf("%s/%s", tfs, file);
+	text = read_file(path, NULL);
+	free(path);
+	return text;
+}
+
+/* Functions the kprobe blacklist names (needs debugfs; NULL if unknown). */
+static char *read_blacklist(void)
+{
+	return read_file("/sys/kernel/debug/kprobes/blacklist", NULL);
+}
+
+static bool blacklisted(const char *blacklist, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *p = blacklist; p && (p = strstr(p, name)); p += len)
+		if ((p[-1] == '\t' || p[-1] == ' ') && (p[len] == '\n' || p[len] == '\0' ||
+							p[len] == ' ' || p[len] == '\t'))
+			return true;
+	return false;
+}
+
+static void add_target(struct session *s, struct probe *p, size_t *cap, const char *name,
+		       const char *module)
+{
+	const struct ksym *k = ksyms__find_in(s->ksyms, name, module ? module : "kernel");
+	struct ktarget *t;
+
+	p->targets = grow_array(p->targets, cap, p->ntargets + 1, sizeof(*p->targets));
+	t = &p->targets[p->ntargets++];
+	t->name = xstrdup(name);
+	t->module = module ? xstrdup(module) : NULL;
+	t->addr = k ? k->addr : 0;
+}
+
+static int cmp_target(const void *a, const void *b)
+{
+	const struct ktarget *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c)
+		return c;
+	return strcmp(x->module ? x->module : "", y->module ? y->module : "");
+}
+
+/* Static functions of one name appear once per copy; probe each name once. */
+static void dedup_targets(struct probe *p)
+{
+	size_t n = 0;
+
+	qsort(p->targets, p->ntargets, sizeof(*p->targets), cmp_target);
+	for (size_t i = 0; i < p->ntargets; i++) {
+		if (n && !cmp_target(&p->targets[n - 1], &p->targets[i])) {
+			free(p->targets[i].name);
+			free(p->targets[i].module);
+			continue;
+		}
+		p->targets[n++] = p->targets[i];
+	}
+	p->ntargets = n;
+}
+
+static int resolve_wildcard(struct session *s, struct probe *p)
+{
+	const struct probe_spec *ps = &p->spec;
+	char *aff = read_tracefs_file(s, "available_filter_functions");
+	char *black = read_blacklist(), *save = NULL, *line;
+	size_t cap = 0;
+
+	if (!aff) {
+		pr_err("probe %d: cannot expand '%s': no list of traceable kernel functions "
+		       "(available_filter_functions: %s)", ps->index, ps->function, strerror(errno));
+		free(black);
+		return ERR_RUNTIME;
+	}
+	for (line = strtok_r(aff, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *name, *module;
+
+		split_aff_line(line, &name, &module);
+		if (is_fragment(name) || fnmatch(ps->function, name, 0))
+			continue;
+		if (ps->library && (!module || strcmp(module, ps->library)))
+			continue;
+		if (black && blacklisted(black, name))
+			continue;
+		add_target(s, p, &cap, name, module);
+	}
+	free(aff);
+	free(black);
+	dedup_targets(p);
+	if (!p->ntargets) {
+		pr_err("probe %d, column %d: pattern '%s' matches no traceable kernel function%s%s",
+		       ps->index, ps->function_col, ps->function,
+		       ps->library ? " in module " : "", ps->library ? ps->library : "");
+		return ERR_USAGE;
+	}
+	p->wildcard = true;
+	p->traceable = true;
+	p->func_name = xstrdup(ps->function);
+	return 0;
+}
+
+static const struct ksym *find_func(struct session *s, const char *name, const char *module)
+{
+	return ksyms__find_in(s->ksyms, name, module);
+}
+
+/*
+ * System calls have had many names: sys_read, SyS_read (before 4.17),
+ * __x64_sys_read (x86-64 since 4.17), plus ksys_read helpers. Accept any
+ * of them and use what this kernel has.
+ */
+static const char *const syscall_prefixes[] = {
+	"__x64_sys_", "__se_sys_", "__do_sys_", "sys_", "SyS_", "ksys_",
+};
+
+static const struct ksym *resolve_syscall(struct session *s, const char *name)
+{
+	static const char *const try_order[] = { "__x64_sys_", "sys_", "SyS_", "ksys_" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(syscall_prefixes); i++) {
+		size_t n = strlen(syscall_prefixes[i]);
+
+		if (strncmp(name, syscall_prefixes[i], n) || !name[n])
+			continue;
+		for (size_t j = 0; j < ARRAY_SIZE(try_order); j++) {
+			char *cand = xasprintf("%s%s", try_order[j], name + n);
+			const struct ksym *k = find_func(s, cand, NULL);
+
+			free(cand);
+			if (k)
+				return k;
+		}
+	}
+	return NULL;
+}
+
+static void unknown_function(struct session *s, struct probe *p)
+{
+	const struct probe_spec *ps = &p->spec;
+	struct suggest sg;
+	const struct ksym *k;
+
+	suggest_init(&sg, ps->function);
+	for (size_t i = 0; (k = ksyms__at(s->ksyms, i)); i++)
+		if (!ps->library || !strcmp(k->module, ps->library))
+			suggest_add(&sg, k->name);
+	if (ps->library)
+		pr_err("probe %d, column %d: module %s has no function '%s'%s%s%s", ps->index,
+		       ps->function_col, ps->library, ps->function,
+		       sg.best ? " (did you mean '" : "", sg.best ? sg.best : "",
+		       sg.best ? "'?)" : "");
+	else
+		pr_err("probe %d, column %d: unknown kernel function '%s'%s%s%s", ps->index,
+		       ps->function_col, ps->function, sg.best ? " (did you mean '" : "",
+		       sg.best ? sg.best : "", sg.best ? "'?)" : "");
+	suggest_free(&sg);
+}
+
+/* Is @name in available_filter_functions (ftrace can patch it)? */
+static bool is_traceable(struct session *s, const char *name)
+{
+	char *aff = read_tracefs_file(s, "available_filter_functions");
+	size_t len = strlen(name);
+	bool found = false;
+
+	if (!aff)
+		return true;	/* unknown: let the kernel decide */
+	for (char *q = aff; (q = strstr(q, name)); q += len)
+		if ((q == aff || q[-1] == '\n') && (q[len] == '\n' || q[len] == ' ' || !q[len])) {
+			found = true;
+			break;
+		}
+	free(aff);
+	return found;
+}
+
+static bool is_syscall_wrapper(const char *name)
+{
+	return !strncmp(name, "__x64_sys_", 10) || !strncmp(name, "__ia32_sys_", 11);
+}
+
+static int resolve_name(struct session *s, struct probe *p)
+{
+	const struct probe_spec *ps = &p->spec;
+	const struct ksym *k = find_func(s, ps->function, ps->library);
+	char *black;
+	size_t cap = 0;
+
+	if (!k && !ps->library)
+		k = resolve_syscall(s, ps->function);
+	if (!k) {
+		unknown_function(s, p);
+		return ERR_USAGE;
+	}
+	black = read_blacklist();
+	if (black && blacklisted(black, k->name)) {
+		pr_err("probe %d, column %d: kernel function '%s' cannot be traced: it is on the "
+		       "kernel's kprobe blacklist", ps->index, ps->function_col, k->name);
+		free(black);
+		return ERR_USAGE;
+	}
+	free(black);
+	add_target(s, p, &cap, k->name, strcmp(k->module, "kernel") ? k->module : NULL);
+	p->func_name = xstrdup(k->name);
+	p->traceable = is_traceable(s, k->name);
+	p->syscall_wrapper = is_syscall_wrapper(k->name);
+	if (strcmp(k->name, ps->function))
+		pr_verbose(s->opt.verbose, "probe %d: %s resolved to %s\n", ps->index,
+			   ps->function, k->name);
+	return 0;
+}
+
+static int kfunc_resolve(struct session *s, struct probe *p)
+{
+	const struct probe_spec *ps = &p->spec;
+	int ret;
+
+	p->is_return = ps->type == 'r';
+	if (has_glob(ps->function)) {
+		if (ps->has_offset) {
+			pr_err("probe %d, column %d: an offset cannot be used with a pattern",
+			       ps->index, ps->function_col);
+			return ERR_USAGE;
+		}
+		ret = resolve_wildcard(s, p);
+	} else {
+		ret = resolve_name(s, p);
+	}
+	if (ret)
+		return ret;
+	/* System call arguments are pointers into the calling process. */
+	p->user_args = p->syscall_wrapper;
+	return 0;
+}
+
+void kfunc_reset(struct probe *p)
+{
+	for (size_t i = p->nfds; i-- > 0;)
+		close(p->fds[i]);
+	p->nfds = 0;
+	for (size_t i = 0; i < p->nprogs; i++)
+		close(p->progs[i]);
+	p->nprogs = 0;
+	if (p->prog_fd >= 0)
+		close(p->prog_fd);
+	p->prog_fd = -1;
+	kprobe_legacy_remove(p);
+	p->attach_btf_id = 0;
+	if (p->attach_btf_obj_fd > 0)
+		close(p->attach_btf_obj_fd);
+	p->attach_btf_obj_fd = 0;
+	p->attach_type = 0;
+}
+
+/* The mechanisms to try for @p, best first. */
+static size_t mechanism_chain(const struct session *s, const struct probe *p, enum mech *out)
+{
+	const char *forced = s->opt.mechanism;
+	size_t n = 0;
+
+	if (forced) {
+		if (!strcmp(forced, "fentry"))
+			out[n++] = MECH_FENTRY;
+		else if (!strcmp(forced, "kprobe"))
+			out[n++] = p->ntargets > 1 ? MECH_KPROBE_MULTI : MECH_KPROBE;
+		if (!strcmp(forced, "kprobe") && p->ntargets > 1)
+			out[n++] = MECH_KPROBE;
+		if (!strcmp(forced, "kprobe-multi"))
+			out[n++] = MECH_KPROBE_MULTI;
+		if (!strcmp(forced, "kprobe-legacy"))
+			out[n++] = MECH_KPROBE_LEGACY;
+		return n;
+	}
+	if (!p->spec.has_offset && p->traceable && p->ntargets <= MAX_FENTRY_TARGETS &&
+	    !p->wildcard)
+		out[n++] = MECH_FENTRY;
+	if (p->wildcard)
+		out[n++] = MECH_KPROBE_MULTI;
+	out[n++] = MECH_KPROBE;
+	out[n++] = MECH_KPROBE_LEGACY;
+	return n;
+}
+
+static int install_with(struct session *s, struct probe *p, enum mech m)
+{
+	p->mech = m;
+	switch (m) {
+	case MECH_FENTRY: return fentry_install(s, p);
+	case MECH_KPROBE: return kprobe_install(s, p);
+	case MECH_KPROBE_MULTI: return kprobe_multi_install(s, p);
+	case MECH_KPROBE_LEGACY: return kprobe_legacy_install(s, p);
+	default: return KF_FALLBACK;
+	}
+}
+
+static int kfunc_install(struct session *s, struct probe *p)
+{
+	enum mech chain[8];
+	size_t n = mechanism_chain(s, p, chain);
+	const char *what = p->wildcard ? "kernel functions matching" : "kernel function";
+
+	for (size_t i = 0; i < n; i++) {
+		int ret = install_with(s, p, chain[i]);
+
+		if (ret != KF_FALLBACK) {
+			if (!ret && p->failures)
+				pr_verbose(s->opt.verbose, "probe %d: using %s (%s)\n", p->spec.index,
+					   mech_name(p->mech), p->failures);
+			else if (!ret)
+				pr_verbose(s->opt.verbose, "probe %d: using %s\n", p->spec.index,
+					   mech_name(p->mech));
+			return ret;
+		}
+		kfunc_reset(p);
+	}
+	pr_err("probe %d: cannot trace %s '%s': %s", p->spec.index, what,
+	       p->wildcard ? p->spec.function : p->func_name,
+	       p->failures ? p->failures : "no mechanism available");
+	return ERR_RUNTIME;
+}
+
+const struct provider kfunc_provider = {
+	.name = "kernel function",
+	.resolve = kfunc_resolve,
+	.install = kfunc_install,
+};

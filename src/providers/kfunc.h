@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Kernel function probes: private interface between the resolver
+ * (kfunc.c) and the mechanisms (fentry.c, kprobe.c).
+ */
+#ifndef __ETRACE_KFUNC_H
+#define __ETRACE_KFUNC_H
+
+#include "session.h"
+
+/*
+ * Mechanism installers return 0 when the probe is attached, ERR_USAGE or
+ * ERR_RUNTIME for a fatal error (message printed), or KF_FALLBACK when
+ * this mechanism was refused (reason in p->failures, everything it
+ * created released) and the next one should be tried.
+ */
+#define KF_FALLBACK 1
+
+int fentry_install(struct session *s, struct probe *p);
+int kprobe_install(struct session *s, struct probe *p);
+int kprobe_multi_install(struct session *s, struct probe *p);
+int kprobe_legacy_install(struct session *s, struct probe *p);
+
+/* Close whatever a failed attempt left (programs, links, legacy events). */
+void kfunc_reset(struct probe *p);
+
+/* The perf kprobe PMU's type, or -1 when the kernel has none. */
+int kprobe_pmu_type(void);
+
+#endif /* __ETRACE_KFUNC_H */

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * kprobes and kretprobes, three ways: through the perf kprobe PMU (one
+ * perf event per function, each tied to a file descriptor), through one
+ * kprobe_multi link for many functions (5.18+ with CONFIG_FPROBE), and,
+ * as a last resort, through tracefs kprobe_events, whose entries outlive
+ * the process unless removed, so every exit path removes them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/perf_event.h>
+#include <bpf/bpf.h>
+
+#include "providers/kfunc.h"
+#include "providers/provider.h"
+#include "runtime/loader.h"
+#include "runtime/tracefs.h"
+#include "util.h"
+
+/* Without kprobe_multi each function costs a perf event and a link. */
+#define MAX_SINGLE_TARGETS 1000
+#define MAX_LEGACY_TARGETS 100
+
+#define KPROBE_PMU "/sys/bus/event_source/devices/kprobe"
+
+static int read_int_file(const char *path, const char *prefix)
+{
+	char *text = read_file(path, NULL);
+	int v = -1;
+
+	if (text && !strncmp(text, prefix, strlen(prefix)))
+		v = atoi(text + strlen(prefix));
+	free(text);
+	return v;
+}
+
+int kprobe_pmu_type(void)
+{
+	return read_int_file(KPROBE_PMU "/type", "");
+}
+
+/* Which config bit asks for a kretprobe ("config:0" on every kernel so far). */
+static int retprobe_bit(void)
+{
+	int bit = read_int_file(KPROBE_PMU "/format/retprobe", "config:");
+
+	return bit < 0 ? 0 : bit;
+}
+
+static char *target_symbol(const struct ktarget *t)
+{
+	/* "module:function" makes the kernel look in that module only. */
+	return t->module ? xasprintf("%s:%s", t->module, t->name) : xstrdup(t->name);
+}
+
+static int open_pmu_kprobe(int type, const struct probe *p, const struct ktarget *t)
+{
+	struct perf_event_attr attr = {
+		.type = (__u32)type,
+		.size = sizeof(attr),
+		.config = p->is_return ? 1ULL << retprobe_bit() : 0,
+	};
+	char *sym = target_symbol(t);
+	int fd;
+
+	attr.config1 = (__u64)(uintptr_t)sym;	/* kprobe_func */
+	attr.config2 = p->spec.offset;		/* probe_offset */
+	fd = (int)syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	free(sym);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Errors that are the user's: report them now instead of falling back. */
+static int fatal_kprobe_error(struct probe *p, const struct ktarget *t, int err)
+{
+	if (err == EILSEQ) {
+		pr_err("probe %d, column %d: offset 0x%llx is not at an instruction boundary "
+		       "of %s (the kernel refused it)", p->spec.index, p->spec.function_col,
+		       (unsigned long long)p->spec.offset, t->name);
+		return ERR_USAGE;
+	}
+	if (err == E2BIG || err == ERANGE) {
+		pr_err("probe %d, column %d: offset 0x%llx is beyond the end of %s",
+		       p->spec.index, p->spec.function_col, (unsigned long long)p->spec.offset,
+		       t->name);
+		return ERR_USAGE;
+	}
+	return 0;
+}
+
+static const char *kprobe_refusal(int err)
+{
+	switch (err) {
+	case ENOENT: case EINVAL: case EADDRNOTAVAIL:
+		return "the kernel cannot probe it (notrace, inlined or blacklisted)";
+	default:
+		return strerror(err);
+	}
+}
+
+int kprobe_install(struct session *s, struct probe *p)
+{
+	int type = kprobe_pmu_type(), ret, attached = 0, last_err = 0;
+
+	if (type < 0) {
+		probe_note_failure(p, "kprobe: this kernel has no kprobe PMU (CONFIG_KPROBES off)");
+		return KF_FALLBACK;
+	}
+	if (p->ntargets > MAX_SINGLE_TARGETS) {
+		probe_note_failure(p, "kprobe: the pattern matches %zu functions and at most %d can "
+				   "be probed one by one", p->ntargets, MAX_SINGLE_TARGETS);
+		return KF_FALLBACK;
+	}
+	p->prog_type = BPF_PROG_TYPE_KPROBE;
+	ret = provider_build(s, p, true);
+	if (ret)
+		return ret > 0 ? KF_FALLBACK : ret;
+	for (size_t i = 0; i < p->ntargets; i++) {
+		int fd = open_pmu_kprobe(type, p, &p->targets[i]);
+
+		if (fd < 0 && (ret = fatal_kprobe_error(p, &p->targets[i], -fd)))
+			return ret;
+		if (fd >= 0 && (ret = provider_attach_perf(p, fd)) == 0) {
+			attached++;
+			continue;
+		}
+		last_err = fd < 0 ? -fd : -ret;
+		/* In a pattern, a function the kernel refuses is skipped. */
+		pr_verbose(s->opt.verbose && p->wildcard, "probe %d: skipping %s: %s\n",
+			   p->spec.index, p->targets[i].name, strerror(last_err));
+	}
+	if (!attached) {
+		probe_note_failure(p, "kprobe: %s", kprobe_refusal(last_err));
+		return KF_FALLBACK;
+	}
+	return 0;
+}
+
+int kprobe_multi_install(struct session *s, struct probe *p)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts);
+	const char **syms;
+	int ret, fd;
+
+	p->prog_type = BPF_PROG_TYPE_KPROBE;
+	p->attach_type = BPF_TRACE_KPROBE_MULTI;
+	ret = provider_build(s, p, true);
+	if (ret > 0)
+		probe_note_failure(p, "kprobe-multi: needs Linux 5.18 or later");
+	if (ret)
+		return ret > 0 ? KF_FALLBACK : ret;
+	syms = xcalloc(p->ntargets, sizeof(*syms));
+	for (size_t i = 0; i < p->ntargets; i++)
+		syms[i] = p->targets[i].name;
+	opts.kprobe_multi.syms = syms;
+	opts.kprobe_multi.cnt = (__u32)p->ntargets;
+	opts.kprobe_multi.flags = p->is_return ? BPF_F_KPROBE_MULTI_RETURN : 0;
+	fd = bpf_link_create(p->prog_fd, 0, BPF_TRACE_KPROBE_MULTI, &opts);
+	ret = -errno;
+	free(syms);
+	if (fd < 0) {
+		probe_note_failure(p, "kprobe-multi: %s", ret == -EOPNOTSUPP ?
+				   "the kernel lacks CONFIG_FPROBE" : strerror(-ret));
+		return KF_FALLBACK;
+	}
+	probe_add_fd(p, fd);
+	return 0;
+}
+
+/* Append one line to kprobe_events; -errno on failure. */
+static int write_kprobe_events(const char *file, const char *line)
+{
+	int fd = open(file, O_WRONLY | O_APPEND | O_CLOEXEC), ret = 0;
+	size_t len = strlen(line);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, line, len) != (ssize_t)len)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+void kprobe_legacy_remove(struct probe *p)
+{
+	for (size_t i = 0; i < p->nlegacy; i++) {
+		char *line = xasprintf("-:%s\n", p->legacy_events[i]);
+
+		write_kprobe_events(p->legacy_file, line);
+		free(line);
+		free(p->legacy_events[i]);
+	}
+	p->nlegacy = 0;
+}
+
+static int legacy_event_id(const char *tfs, const char *event)
+{
+	char *path = xasprintf("%s/events/%s/id", tfs, event);
+	int id = read_int_file(path, "");
+
+	free(path);
+	return id;
+}
+
+/* Create, open and attach one kprobe_events entry for target @i. */
+static int legacy_one(struct session *s, struct probe *p, const char *tfs, size_t i)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_TRACEPOINT,
+		.size = sizeof(attr),
+		.sample_period = 1,
+		.wakeup_events = 1,
+	};
+	char *sym = target_symbol(&p->targets[i]);
+	char *event = xasprintf("etrace_%d/p%d_%zu", (int)s->self, p->id + 1, i);
+	char *line = xasprintf("%c:%s %s+%llu\n", p->is_return ? 'r' : 'p', event, sym,
+			       (unsigned long long)p->spec.offset);
+	int ret = write_kprobe_events(p->legacy_file, line), fd;
+
+	free(line);
+	free(sym);
+	if (ret) {
+		free(event);
+		return ret;
+	}
+	p->legacy_events = grow_array(p->legacy_events, &p->legacy_cap, p->nlegacy + 1,
+				      sizeof(*p->legacy_events));
+	p->legacy_events[p->nlegacy++] = event;
+	attr.config = (__u64)legacy_event_id(tfs, event);
+	fd = (int)syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return provider_attach_perf(p, fd);
+}
+
+int kprobe_legacy_install(struct session *s, struct probe *p)
+{
+	const char *tfs = tracefs_dir(s);
+	int ret;
+
+	if (!tfs)
+		return ERR_RUNTIME;
+	free(p->legacy_file);
+	p->legacy_file = xasprintf("%s/kprobe_events", tfs);
+	if (access(p->legacy_file, W_OK)) {
+		probe_note_failure(p, "kprobe-legacy: no kprobe_events in tracefs");
+		return KF_FALLBACK;
+	}
+	if (p->ntargets > MAX_LEGACY_TARGETS) {
+		probe_note_failure(p, "kprobe-legacy: at most %d functions", MAX_LEGACY_TARGETS);
+		return KF_FALLBACK;
+	}
+	p->prog_type = BPF_PROG_TYPE_KPROBE;
+	ret = provider_build(s, p, true);
+	if (ret)
+		return ret > 0 ? KF_FALLBACK : ret;
+	for (size_t i = 0; i < p->ntargets; i++) {
+		int err = legacy_one(s, p, tfs, i);
+
+		if (!err)
+			continue;
+		ret = fatal_kprobe_error(p, &p->targets[i], -err);
+		if (ret)
+			return ret;
+		probe_note_failure(p, "kprobe-legacy: %s", kprobe_refusal(-err));
+		return KF_FALLBACK;
+	}
+	return 0;
+}
