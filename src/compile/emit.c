@@ -3,11 +3,12 @@
  * Lowering of allocated IR to struct bpf_insn.
  *
  * Spilled vregs are reloaded into the scratch registers r0 and r5 right
- * before the instruction that reads them and stored right after the one
- * that writes them. Jumps keep their target label until everything is
- * emitted; then jumps to the next instruction are dropped, "if c goto L1;
- * goto L2; L1:" becomes "if !c goto L2", and offsets are computed in
- * instruction slots (ld_imm64 takes two).
+ * before the instruction that reads them (unless the scratch register
+ * still holds the slot) and stored right after the one that writes them.
+ * Jumps keep their target label until everything is emitted; then jumps
+ * to the next instruction are dropped, "if c goto L1; goto L2; L1:"
+ * becomes "if !c goto L2", and offsets are computed in instruction slots
+ * (ld_imm64 takes two).
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -273,16 +273,21 @@ static struct val compile_retval(struct cg *cg, const struct expr *e)
 	return val_reg(r, ty_int(8, false), e->col);
 }
 
+static bool compile_param(struct cg *cg, const struct expr *e, struct val *out);
+
 static struct val compile_ident(struct cg *cg, const struct expr *e)
 {
 	if (is_kfunc(cg->p)) {
+		struct val v;
+
+		if (compile_param(cg, e, &v))
+			return v;
 		if (is_arg_name(e->name))
 			return compile_arg(cg, e->name[3] - '0', e);
 		if (!strcmp(e->name, "retval"))
 			return compile_retval(cg, e);
 		if (!strcmp(e->name, "ctx")) {
-			struct val v = val_reg(cg->ctx, ty_int(8, false), e->col);
-
+			v = val_reg(cg->ctx, ty_int(8, false), e->col);
 			v.ty.kind = TY_PTR;
 			return v;
 		}
@@ -698,47 +703,82 @@ static const struct {
 	{ "dev_t", 4, false }, { "gfp_t", 4, false }, { "sector_t", 8, false },
 };
 
-static struct val compile_cast(struct cg *cg, const struct expr *e)
+/* Convert @v to the C type @ct (casts and signature parameters). */
+static struct val cast_val(struct cg *cg, struct val v, const struct ctype *ct, int col)
 {
-	struct val v = cg_expr(cg, e->lhs);
-	const char *base = e->cast.base;
+	const char *base = ct->base;
 	int r;
 
-	if (cg->failed)
-		return val_dummy(e->col);
-	if (e->cast.ptr) {
+	if (ct->ptr) {
 		if (!require_int(cg, &v, "a pointer cast"))
-			return val_dummy(e->col);
-		v.ty = (struct ty){ .kind = TY_PTR, .size = 8, .user = v.ty.user,
-				    .is_char = e->cast.ptr == 1 && strstr(base, "char") };
+			return val_dummy(col);
+		v.ty = (struct ty){ .kind = TY_PTR, .size = 8, .user = v.ty.user || ct->user,
+				    .is_char = ct->ptr == 1 && strstr(base, "char") };
 		if (!strncmp(base, "struct ", 7) || !strncmp(base, "union ", 6))
 			v.ty.is_char = false;
 		return v;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(int_types); i++) {
+		struct ty t = ty_int(int_types[i].size, int_types[i].is_signed);
+
 		if (strcmp(base, int_types[i].name))
 			continue;
 		if (!require_int(cg, &v, "a cast"))
-			return val_dummy(e->col);
+			return val_dummy(col);
 		if (!strcmp(base, "bool") || !strcmp(base, "_Bool")) {
 			if (v.where == VAL_IMM)
-				return val_imm(v.imm != 0, ty_int(1, false), e->col);
+				return val_imm(v.imm != 0, t, col);
 			r = ir_vreg(cg->ir);
 			ir_mov_imm(cg->ir, r, 0);
-			v = cmp_result(cg, BPF_JNE, cg_int_reg(cg, &v), r, e->col);
-			v.ty = ty_int(1, false);
+			v = cmp_result(cg, BPF_JNE, cg_int_reg(cg, &v), r, col);
+			v.ty = t;
 			return v;
 		}
 		if (v.where == VAL_IMM)
-			return val_imm(extend_imm(v.imm, int_types[i].size, int_types[i].is_signed),
-				       ty_int(int_types[i].size, int_types[i].is_signed), e->col);
+			return val_imm(extend_imm(v.imm, t.size, t.is_signed), t, col);
 		r = int_copy(cg, &v);
-		extend(cg, r, int_types[i].size, int_types[i].is_signed);
-		return val_reg(r, ty_int(int_types[i].size, int_types[i].is_signed), e->col);
+		extend(cg, r, t.size, t.is_signed);
+		return val_reg(r, t, col);
 	}
-	cg_error(cg, e->col, "cannot cast to '%s': only integer and pointer types are "
+	cg_error(cg, col, "cannot cast to '%s': only integer and pointer types are "
 		 "supported here", base);
-	return val_dummy(e->col);
+	return val_dummy(col);
+}
+
+static struct val compile_cast(struct cg *cg, const struct expr *e)
+{
+	struct val v = cg_expr(cg, e->lhs);
+
+	if (cg->failed)
+		return val_dummy(e->col);
+	return cast_val(cg, v, &e->cast, e->col);
+}
+
+/* A name from the probe's signature: the argument at its position. */
+static bool compile_param(struct cg *cg, const struct expr *e, struct val *out)
+{
+	const struct probe_spec *ps = &cg->p->spec;
+
+	for (size_t i = 0; i < ps->nparams; i++) {
+		const struct param *pm = &ps->params[i];
+		struct ctype ct = pm->type;
+		bool known = ct.ptr > 0;
+
+		if (strcmp(pm->name, e->name))
+			continue;
+		if (i >= 6) {
+			cg_error(cg, e->col, "only the first 6 arguments can be read");
+			return true;
+		}
+		*out = compile_arg(cg, (int)i + 1, e);
+		for (size_t j = 0; !known && j < ARRAY_SIZE(int_types); j++)
+			known = !strcmp(ct.base, int_types[j].name);
+		/* Typedefs we cannot see without BTF stay 64-bit integers. */
+		if (!cg->failed && known)
+			*out = cast_val(cg, *out, &ct, e->col);
+		return true;
+	}
+	return false;
 }
 
 /* --- STRCMP ----------------------------------------------------------------- */

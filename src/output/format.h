@@ -49,8 +49,9 @@ static inline bool fmt_conv_is_string(const struct fmt_conv *c)
 
 /*
  * Render the message. @values[i] points at conversion i's bytes in the
- * record: an 8-byte integer, or (for %s) a NUL-padded buffer of
- * @str_size bytes, where a full buffer means the string was truncated.
+ * record: an 8-byte integer, or (for %s) a buffer of @str_size + 2
+ * bytes holding a NUL-terminated string; one longer than @str_size
+ * characters was cut, and is shown cut with "...".
  * Writes at most @len bytes (always NUL-terminated); returns the length.
  */
 size_t fmt_render(const struct fmt_spec *f, const void *const *values, int str_size,

@@ -325,9 +325,28 @@ static bool is_type_word(const char *s)
 	return false;
 }
 
+/*
+ * Qualifiers, and the kernel's sparse annotations that people paste with
+ * a signature ("const char __user *filename"): none changes the type.
+ */
 static bool is_qualifier(const char *s)
 {
-	return !strcmp(s, "const") || !strcmp(s, "volatile");
+	static const char *const words[] = {
+		"const", "volatile", "restrict", "__user", "__kernel", "__rcu", "__iomem",
+		"__force", "__percpu", "__must_check",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
+		if (!strcmp(s, words[i]))
+			return true;
+	return false;
+}
+
+static void skip_qualifier(struct parser *p, struct ctype *ty)
+{
+	if (!strcmp(p->tok.text, "__user"))
+		ty->user = true;
+	next(p);
 }
 
 /* Pointer stars after a base type; "const" after a star is harmless: skip it. */
@@ -337,7 +356,7 @@ static void parse_stars(struct parser *p, struct ctype *ty)
 		if (accept(p, '*'))
 			ty->ptr++;
 		else if (p->tok.kind == TOK_IDENT && is_qualifier(p->tok.text))
-			next(p);
+			skip_qualifier(p, ty);
 		else
 			break;
 	}
@@ -358,8 +377,8 @@ static bool parse_type(struct parser *p, struct ctype *ty)
 			break;
 		tagged = !strcmp(p->tok.text, "struct") || !strcmp(p->tok.text, "union") ||
 			 !strcmp(p->tok.text, "enum");
-		if (!strcmp(p->tok.text, "const") || !strcmp(p->tok.text, "volatile")) {
-			next(p);
+		if (is_qualifier(p->tok.text)) {
+			skip_qualifier(p, ty);
 			if (!base)
 				base = xstrdup("");
 			continue;
@@ -650,7 +669,7 @@ int expr_parse_params(const char *text, int col_base, struct param **params,
 
 		/* Qualifiers before a typedef name: "const sigset_t *set". */
 		while (p.tok.kind == TOK_IDENT && is_qualifier(p.tok.text))
-			next(&p);
+			skip_qualifier(&p, &pm.type);
 		if (p.tok.kind != TOK_IDENT) {
 			perr(&p, p.tok.pos, "expected a parameter type, found %s",
 			     tok_desc(&p.tok, buf, sizeof(buf)));

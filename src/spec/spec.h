@@ -39,6 +39,7 @@ enum {
 struct ctype {
 	char *base;		/* "unsigned long", "struct file", "u32", ... */
 	int ptr;		/* number of '*' */
+	bool user;		/* annotated __user: points into user memory */
 };
 
 struct expr {

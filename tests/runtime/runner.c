@@ -29,6 +29,7 @@
  *                          sent to RUN's group delay s (default 0.3) after
  *                          AFTER ended, or after the sentinel if no AFTER
  *   REQUIRES feature...    skip unless every feature is available
+ *                          ("!feature": unless it is absent)
  *
  * {{ETRACE}}, {{PROGS}}, {{TMP}} (a fresh directory per case) and {{RUNNER}}
  * (this binary) are substituted in RUN, AFTER and the expectations
@@ -444,6 +445,9 @@ static void detect_features(struct runner *r)
 		add_feature(r, "vm");
 	if (path_exists("/sys/kernel/btf/vmlinux"))
 		add_feature(r, "btf");
+	/* Modules have their own BTF since 5.11 (the dummy module in the lab). */
+	if (path_exists("/sys/kernel/btf/dummy"))
+		add_feature(r, "module-btf");
 	if (tracefs_usable(r))
 		add_feature(r, "tracefs");
 	if (path_exists("/sys/bus/event_source/devices/uprobe"))
@@ -1752,7 +1756,11 @@ static const char *missing_feature(const struct runner *r,
 				   const struct tcase *tc, struct strbuf *sb)
 {
 	for (size_t i = 0; i < tc->nreq; i++) {
-		if (has_feature(r, tc->req[i]))
+		const char *req = tc->req[i];
+		bool negated = req[0] == '!';
+
+		/* "!feature": the case is for machines without it. */
+		if (has_feature(r, req + negated) != negated)
 			continue;
 		if (sb->len)
 			sb_puts(sb, ", ");
