@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <linux/types.h>
+
 #include "compile/ir.h"
 #include "session.h"
 
@@ -30,6 +32,7 @@ enum ty_kind {
 	TY_ARRAY,	/* fixed array inside the context; .elem_size, .array_len */
 	TY_DATA_LOC,	/* tracepoint __data_loc/__rel_loc dynamic array */
 	TY_STRLIT,	/* string literal (only as a STRCMP operand) */
+	TY_STRUCT,	/* a struct or union in memory (BTF type .btf_id) */
 };
 
 struct ty {
@@ -40,6 +43,8 @@ struct ty {
 	bool user;		/* pointer into user memory */
 	int elem_size;
 	int array_len;
+	/* BTF: pointee (TY_PTR), element (TY_ARRAY) or the struct (TY_STRUCT); 0: none */
+	__u32 btf_id;
 };
 
 /* Where a compiled value is. */
@@ -49,6 +54,7 @@ enum val_where {
 	VAL_CTX,	/* bytes at context offset .off (arrays) */
 	VAL_LOC,	/* data_loc: vreg .reg holds the address of the data */
 	VAL_STR,	/* string literal .str */
+	VAL_MEM,	/* kernel or user memory at vreg .reg + .off (structs, arrays) */
 };
 
 struct val {
@@ -70,6 +76,7 @@ struct cg {
 	int rec;		/* vreg: the reserved record */
 	int out;		/* label: exit 0 */
 	bool failed;
+	int scratch;		/* 8-byte stack slot for memory reads; 0 until needed */
 };
 
 /* Print "probe N, column C: ..." once and mark the compilation failed. */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "compile/cg.h"
+#include "types/ktypes.h"
 #include "types/tpformat.h"
 #include "util.h"
 
@@ -26,6 +27,12 @@ void cg_error(struct cg *cg, int col, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+/* Kernel types, loaded only when an expression needs them. */
+static struct btf *cg_btf(struct cg *cg)
+{
+	return ktypes_vmlinux(cg->s);
 }
 
 static struct ty ty_int(int size, bool is_signed)
@@ -110,7 +117,8 @@ static bool require_int(struct cg *cg, const struct val *v, const char *what)
 	if (is_integer(v))
 		return true;
 	cg_error(cg, v->col, "%s needs an integer, but this is %s", what,
-		 v->ty.kind == TY_STRLIT ? "a string literal" : "an array or string");
+		 v->ty.kind == TY_STRLIT ? "a string literal" :
+		 v->ty.kind == TY_STRUCT ? "a struct" : "an array or string");
 	return false;
 }
 
@@ -161,8 +169,12 @@ static struct val compile_builtin(struct cg *cg, const struct builtin *b, int co
 	if (b->shift)
 		ir_alu_imm(cg->ir, BPF_RSH, r, b->shift);
 	extend(cg, r, b->size, b->is_signed);
-	if (!strcmp(b->name, "$task"))
-		return val_reg(r, (struct ty){ .kind = TY_PTR, .size = 8 }, col);
+	if (!strcmp(b->name, "$task")) {
+		int id = cg_btf(cg) ? ktype_find(cg_btf(cg), "struct task_struct") : -1;
+
+		return val_reg(r, (struct ty){ .kind = TY_PTR, .size = 8,
+					       .btf_id = id > 0 ? (__u32)id : 0 }, col);
+	}
 	return val_reg(r, ty_int(b->size, b->is_signed), col);
 }
 
@@ -206,22 +218,104 @@ static const int syscall_regs[6] = {
 	PT_REGS_DI, PT_REGS_SI, PT_REGS_DX, PT_REGS_R10, PT_REGS_R8, PT_REGS_R9,
 };
 
-/* *(u64 *)(ptr + off) from kernel memory, through a stack slot. */
-static int read_kernel_u64(struct cg *cg, int ptr, int off)
+/*
+ * Read @size bytes at @ptr + @off (kernel or user memory) into a fresh
+ * vreg, zero-extended. Goes through one shared 8-byte stack slot: the value
+ * is loaded into a register right after, so the slot is free again. On a
+ * fault the helper zeroes the slot, so a bad pointer reads as 0.
+ */
+static int read_mem(struct cg *cg, int ptr, int off, int size, bool user)
 {
-	int slot = ir_stack_alloc(cg->ir, 8, 8), args[3], r = ir_vreg(cg->ir);
+	int args[3], r = ir_vreg(cg->ir);
 
+	if (!cg->scratch)
+		cg->scratch = ir_stack_alloc(cg->ir, 8, 8);
 	args[0] = ir_vreg(cg->ir);
-	ir_stack_addr(cg->ir, args[0], (int16_t)slot);
-	ir_store_stack_imm(cg->ir, 8, (int16_t)slot, 0);
+	ir_stack_addr(cg->ir, args[0], (int16_t)cg->scratch);
+	if (size < 8)
+		ir_store_stack_imm(cg->ir, 8, (int16_t)cg->scratch, 0);
 	args[1] = ir_vreg(cg->ir);
-	ir_mov_imm(cg->ir, args[1], 8);
+	ir_mov_imm(cg->ir, args[1], size);
 	args[2] = ir_vreg(cg->ir);
 	ir_mov(cg->ir, args[2], ptr);
-	ir_alu_imm(cg->ir, BPF_ADD, args[2], off);
-	ir_call(cg->ir, BPF_FUNC_probe_read_kernel, -1, 3, args);
-	ir_load_stack(cg->ir, 8, r, (int16_t)slot);
+	if (off)
+		ir_alu_imm(cg->ir, BPF_ADD, args[2], off);
+	ir_call(cg->ir, user ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel, -1, 3,
+		args);
+	ir_load_stack(cg->ir, size == 8 ? 8 : size == 4 ? 4 : size == 2 ? 2 : size == 1 ? 1 : 8,
+		      r, (int16_t)cg->scratch);
 	return r;
+}
+
+static int read_kernel_u64(struct cg *cg, int ptr, int off)
+{
+	return read_mem(cg, ptr, off, 8, false);
+}
+
+/* The compiler's view of BTF type @id. */
+static struct ty ty_btf(struct cg *cg, __u32 id, bool user)
+{
+	struct btf *btf = cg_btf(cg);
+	struct ktype k;
+	struct ty t;
+
+	if (!btf || ktype_resolve(btf, id, &k))
+		return ty_int(8, false);
+	switch (k.kind) {
+	case KT_INT:
+		t = ty_int(k.size == 1 || k.size == 2 || k.size == 4 ? k.size : 8, k.is_signed);
+		t.is_char = k.is_char;
+		break;
+	case KT_PTR:
+		t = (struct ty){ .kind = TY_PTR, .size = 8, .is_char = k.is_char, .btf_id = k.id };
+		break;
+	case KT_STRUCT:
+		t = (struct ty){ .kind = TY_STRUCT, .size = k.size, .btf_id = k.id };
+		break;
+	case KT_ARRAY:
+		t = (struct ty){ .kind = TY_ARRAY, .size = k.size, .is_char = k.is_char,
+				 .array_len = k.nelems, .btf_id = k.id,
+				 .elem_size = k.nelems ? k.size / k.nelems : 0 };
+		break;
+	default:
+		t = ty_int(8, false);
+		break;
+	}
+	t.user = user;
+	return t;
+}
+
+/* The value of BTF type @id at @ptr + @off; structs and arrays stay in memory. */
+static struct val load_btf(struct cg *cg, int ptr, int off, __u32 id, bool user, int col)
+{
+	struct ty t = ty_btf(cg, id, user);
+	struct val v = { .ty = t, .col = col };
+	int r;
+
+	if (t.kind == TY_STRUCT || t.kind == TY_ARRAY) {
+		v.where = VAL_MEM;
+		v.reg = ptr;
+		v.off = off;
+		return v;
+	}
+	r = read_mem(cg, ptr, off, t.size, user);
+	extend(cg, r, t.size, t.is_signed);
+	return val_reg(r, t, col);
+}
+
+/* A bitfield of @bits bits at bit @bit_off from @ptr. */
+static struct val load_bitfield(struct cg *cg, int ptr, int bit_off, int bits, __u32 id,
+				bool user, int col)
+{
+	struct ty t = ty_btf(cg, id, user);
+	int shift = bit_off % 8, nbytes = (shift + bits + 7) / 8;
+	int r = read_mem(cg, ptr, bit_off / 8, nbytes, user);
+
+	/* Little-endian: the field starts @shift bits into its first byte. */
+	ir_alu_imm(cg->ir, BPF_LSH, r, 64 - shift - bits);
+	ir_alu_imm(cg->ir, t.is_signed ? BPF_ARSH : BPF_RSH, r, 64 - bits);
+	t = ty_int(t.size == 8 ? 8 : 4, t.is_signed);
+	return val_reg(r, t, col);
 }
 
 /*
@@ -255,6 +349,34 @@ static struct val compile_arg(struct cg *cg, int n, const struct expr *e)
 	return val_reg(r, t, e->col);
 }
 
+/* The one kernel function @p's program is compiled for, or NULL (patterns). */
+static const char *single_target(const struct probe *p)
+{
+	if (!p->ntargets || (p->wildcard && p->mech != MECH_FENTRY))
+		return NULL;
+	return p->targets[p->cur_target].name;
+}
+
+/*
+ * BCC's retval is a u64. With BTF we know better: vfs_read returns ssize_t,
+ * so "retval < 0" means what it says.
+ */
+static struct val typed_retval(struct cg *cg, int r, int col)
+{
+	const char *func = single_target(cg->p);
+	struct btf *btf = func ? cg_btf(cg) : NULL;
+	__u32 tid;
+	struct ty t;
+
+	if (!btf || ktype_func_ret(btf, func, &tid) || !tid)
+		return val_reg(r, ty_int(8, false), col);
+	t = ty_btf(cg, tid, false);
+	if (t.kind != TY_INT && t.kind != TY_PTR)
+		return val_reg(r, ty_int(8, false), col);
+	extend(cg, r, t.size, t.is_signed);
+	return val_reg(r, t, col);
+}
+
 static struct val compile_retval(struct cg *cg, const struct expr *e)
 {
 	struct probe *p = cg->p;
@@ -270,17 +392,18 @@ static struct val compile_retval(struct cg *cg, const struct expr *e)
 		ir_load(cg->ir, 8, r, cg->ctx, (int16_t)(p->nparams * 8));
 	else
 		ir_load(cg->ir, 8, r, cg->ctx, PT_REGS_AX);
-	return val_reg(r, ty_int(8, false), e->col);
+	return typed_retval(cg, r, e->col);
 }
 
 static bool compile_param(struct cg *cg, const struct expr *e, struct val *out);
+static bool compile_btf_param(struct cg *cg, const struct expr *e, struct val *out);
 
 static struct val compile_ident(struct cg *cg, const struct expr *e)
 {
 	if (is_kfunc(cg->p)) {
 		struct val v;
 
-		if (compile_param(cg, e, &v))
+		if (compile_param(cg, e, &v) || compile_btf_param(cg, e, &v))
 			return v;
 		if (is_arg_name(e->name))
 			return compile_arg(cg, e->name[3] - '0', e);
@@ -370,16 +493,77 @@ static struct val tp_field(struct cg *cg, const struct tp_field *f, int col)
 	return v;
 }
 
+/* The struct a '->' or '.' applies to: its BTF id, base vreg and offset. */
+static bool member_base(struct cg *cg, const struct expr *e, struct val *base, __u32 *sid,
+			int *ptr, int *off)
+{
+	struct btf *btf = cg_btf(cg);
+	struct ktype k;
+	char name[128];
+
+	if (e->arrow) {
+		if (base->ty.kind != TY_PTR && !(base->ty.kind == TY_INT && base->ty.size == 8)) {
+			cg_error(cg, e->col, "'->' needs a pointer to a struct%s",
+				 base->ty.kind == TY_STRUCT ? " (this is a struct: use '.')" : "");
+			return false;
+		}
+		if (!base->ty.btf_id || !btf) {
+			cg_error(cg, e->lhs->col, "this pointer has no known type; give the probe a "
+				 "signature or cast it, e.g. ((struct file *)arg1)->f_flags");
+			return false;
+		}
+		if (ktype_resolve(btf, base->ty.btf_id, &k) || k.kind != KT_STRUCT) {
+			cg_error(cg, e->col, "'->' on a pointer to %s, which is not a struct",
+				 ktype_name(btf, base->ty.btf_id, name, sizeof(name)));
+			return false;
+		}
+		*sid = k.id;
+		*ptr = cg_int_reg(cg, base);
+		*off = 0;
+		return true;
+	}
+	if (base->where != VAL_MEM || base->ty.kind != TY_STRUCT) {
+		cg_error(cg, e->col, "'.' needs a struct%s",
+			 base->ty.kind == TY_PTR ? " (this is a pointer: use '->')" : "");
+		return false;
+	}
+	*sid = base->ty.btf_id;
+	*ptr = base->reg;
+	*off = base->off;
+	return true;
+}
+
+static struct val compile_btf_member(struct cg *cg, const struct expr *e)
+{
+	struct val base = cg_expr(cg, e->lhs);
+	struct btf *btf = cg_btf(cg);
+	__u32 sid, mtype, bit_off, bits;
+	int ptr, off, col = e->col + (e->arrow ? 2 : 1);
+	char name[128], *alt;
+
+	if (cg->failed || !member_base(cg, e, &base, &sid, &ptr, &off))
+		return val_dummy(e->col);
+	if (ktype_member(btf, sid, e->name, &mtype, &bit_off, &bits)) {
+		alt = ktype_member_suggest(btf, sid, e->name);
+		cg_error(cg, col, "%s has no member '%s'%s%s%s",
+			 ktype_name(btf, sid, name, sizeof(name)), e->name,
+			 alt ? " (did you mean '" : "", alt ? alt : "", alt ? "'?)" : "");
+		free(alt);
+		return val_dummy(e->col);
+	}
+	if (bits)
+		return load_bitfield(cg, ptr, off * 8 + (int)bit_off, (int)bits, mtype,
+				     base.ty.user, col);
+	return load_btf(cg, ptr, off + (int)(bit_off / 8), mtype, base.ty.user, col);
+}
+
 static struct val compile_member(struct cg *cg, const struct expr *e)
 {
 	const struct tp_field *f;
 	const char *alt;
 
-	if (e->lhs->kind != EXPR_IDENT || strcmp(e->lhs->name, "args") || !e->arrow) {
-		cg_error(cg, e->col, "member access on this value needs kernel type information "
-			 "(BTF), which this version of etrace does not use yet");
-		return val_dummy(e->col);
-	}
+	if (e->lhs->kind != EXPR_IDENT || strcmp(e->lhs->name, "args") || !e->arrow)
+		return compile_btf_member(cg, e);
 	if (!cg->p->tp) {
 		cg_error(cg, e->lhs->col, "args->FIELD is only available in tracepoint probes");
 		return val_dummy(e->col);
@@ -397,6 +581,42 @@ static struct val compile_member(struct cg *cg, const struct expr *e)
 	return val_dummy(e->col);
 }
 
+/* Element @ix of an array in memory or of a typed pointer. */
+static struct val index_memory(struct cg *cg, const struct expr *e, struct val *base,
+			       struct val *ix)
+{
+	struct ktype k;
+	__u32 elem;
+	int ptr, off = 0, esize;
+
+	if (base->where == VAL_MEM && base->ty.kind == TY_ARRAY) {
+		elem = base->ty.btf_id;
+		ptr = base->reg;
+		off = base->off;
+	} else if (base->ty.kind == TY_PTR && base->ty.btf_id) {
+		elem = base->ty.btf_id;
+		ptr = cg_int_reg(cg, base);
+	} else {
+		cg_error(cg, e->col, "only arrays and typed pointers can be indexed");
+		return val_dummy(e->col);
+	}
+	if (!require_int(cg, ix, "an index") || ktype_resolve(cg_btf(cg), elem, &k))
+		return val_dummy(e->col);
+	esize = k.kind == KT_PTR ? 8 : k.size;
+	if (esize <= 0) {
+		cg_error(cg, e->col, "cannot index an array of elements without a size");
+		return val_dummy(e->col);
+	}
+	if (ix->where == VAL_IMM)
+		return load_btf(cg, ptr, off + (int)ix->imm * esize, elem, base->ty.user, e->col);
+	/* A variable index: the address is computed, then read like any other. */
+	int addr = int_copy(cg, ix);
+
+	ir_alu_imm(cg->ir, BPF_MUL, addr, esize);
+	ir_alu(cg->ir, BPF_ADD, addr, ptr);
+	return load_btf(cg, addr, off, elem, base->ty.user, e->col);
+}
+
 static struct val compile_index(struct cg *cg, const struct expr *e)
 {
 	struct val base = cg_expr(cg, e->lhs), ix;
@@ -405,9 +625,12 @@ static struct val compile_index(struct cg *cg, const struct expr *e)
 	if (cg->failed)
 		return val_dummy(e->col);
 	ix = cg_expr(cg, e->rhs);
-	if (base.where != VAL_CTX || ix.where != VAL_IMM) {
-		cg_error(cg, e->col, "only arrays of tracepoint fields can be indexed, "
-			 "with a constant index");
+	if (cg->failed)
+		return val_dummy(e->col);
+	if (base.where != VAL_CTX)
+		return index_memory(cg, e, &base, &ix);
+	if (ix.where != VAL_IMM) {
+		cg_error(cg, e->rhs->col, "an array of tracepoint fields needs a constant index");
 		return val_dummy(e->col);
 	}
 	esize = base.ty.elem_size;
@@ -614,6 +837,39 @@ static struct val compile_binary(struct cg *cg, const struct expr *e)
 	return val_reg(ra, t, e->col);
 }
 
+static struct val deref(struct cg *cg, const struct expr *e, struct val *v)
+{
+	if (v->ty.kind == TY_PTR && v->ty.btf_id && cg_btf(cg))
+		return load_btf(cg, cg_int_reg(cg, v), 0, v->ty.btf_id, v->ty.user, e->col);
+	if (v->ty.kind == TY_PTR && v->ty.is_char) {
+		int r = read_mem(cg, cg_int_reg(cg, v), 0, 1, v->ty.user);
+
+		extend(cg, r, 1, true);
+		return val_reg(r, ty_int(1, true), e->col);
+	}
+	cg_error(cg, e->col, "cannot dereference this value: %s", v->ty.kind == TY_PTR ?
+		 "the pointer has no known type (cast it, e.g. *(struct file *)arg1)" :
+		 "it is not a pointer");
+	return val_dummy(e->col);
+}
+
+static struct val address_of(struct cg *cg, const struct expr *e, struct val *v)
+{
+	int r;
+
+	if (v->where != VAL_MEM) {
+		cg_error(cg, e->col, "'&' needs a struct or array in memory, e.g. &file->f_path");
+		return val_dummy(e->col);
+	}
+	r = ir_vreg(cg->ir);
+	ir_mov(cg->ir, r, v->reg);
+	if (v->off)
+		ir_alu_imm(cg->ir, BPF_ADD, r, v->off);
+	return val_reg(r, (struct ty){ .kind = TY_PTR, .size = 8, .user = v->ty.user,
+				       .btf_id = v->ty.kind == TY_STRUCT ? v->ty.btf_id : 0 },
+		       e->col);
+}
+
 static struct val compile_unary(struct cg *cg, const struct expr *e)
 {
 	struct val v = cg_expr(cg, e->lhs);
@@ -622,11 +878,10 @@ static struct val compile_unary(struct cg *cg, const struct expr *e)
 
 	if (cg->failed)
 		return val_dummy(e->col);
-	if (e->op == '*' || e->op == '&') {
-		cg_error(cg, e->col, "'%c' on this value needs kernel type information (BTF), "
-			 "which this version of etrace does not use yet", e->op);
-		return val_dummy(e->col);
-	}
+	if (e->op == '*')
+		return deref(cg, e, &v);
+	if (e->op == '&')
+		return address_of(cg, e, &v);
 	if (!require_int(cg, &v, e->op == '!' ? "'!'" : e->op == '~' ? "'~'" : "'-'"))
 		return val_dummy(e->col);
 	if (e->op == '!') {
@@ -703,6 +958,50 @@ static const struct {
 	{ "dev_t", 4, false }, { "gfp_t", 4, false }, { "sector_t", 8, false },
 };
 
+/* Give a struct pointer its BTF pointee; false (error printed) if unknown. */
+static bool pointee_btf(struct cg *cg, struct ty *t, const char *base, int col)
+{
+	struct btf *btf = cg_btf(cg);
+	int id;
+
+	if (!btf) {
+		cg_error(cg, col, "'%s' needs the kernel's BTF, and this kernel has none", base);
+		return false;
+	}
+	id = ktype_find(btf, base);
+	if (id < 0) {
+		cg_error(cg, col, "unknown type '%s' (not in the kernel's BTF)", base);
+		return false;
+	}
+	t->btf_id = (__u32)id;
+	return true;
+}
+
+/* A cast to a kernel typedef of an integer or pointer ("sector_t", "pgoff_t"). */
+static struct val cast_typedef(struct cg *cg, struct val v, const char *base, int col)
+{
+	struct btf *btf = cg_btf(cg);
+	int id = btf ? ktype_find(btf, base) : -1;
+	struct ty t;
+	int r;
+
+	if (id > 0) {
+		t = ty_btf(cg, (__u32)id, v.ty.user);
+		if (t.kind == TY_INT && require_int(cg, &v, "a cast")) {
+			r = int_copy(cg, &v);
+			extend(cg, r, t.size, t.is_signed);
+			return val_reg(r, t, col);
+		}
+		if (t.kind == TY_PTR && require_int(cg, &v, "a cast")) {
+			v.ty = t;
+			return v;
+		}
+	}
+	cg_error(cg, col, "cannot cast to '%s': not an integer or pointer type%s", base,
+		 id > 0 ? "" : " known here");
+	return val_dummy(col);
+}
+
 /* Convert @v to the C type @ct (casts and signature parameters). */
 static struct val cast_val(struct cg *cg, struct val v, const struct ctype *ct, int col)
 {
@@ -714,8 +1013,11 @@ static struct val cast_val(struct cg *cg, struct val v, const struct ctype *ct, 
 			return val_dummy(col);
 		v.ty = (struct ty){ .kind = TY_PTR, .size = 8, .user = v.ty.user || ct->user,
 				    .is_char = ct->ptr == 1 && strstr(base, "char") };
-		if (!strncmp(base, "struct ", 7) || !strncmp(base, "union ", 6))
+		if (!strncmp(base, "struct ", 7) || !strncmp(base, "union ", 6)) {
 			v.ty.is_char = false;
+			if (ct->ptr == 1 && !pointee_btf(cg, &v.ty, base, col))
+				return val_dummy(col);
+		}
 		return v;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(int_types); i++) {
@@ -740,9 +1042,7 @@ static struct val cast_val(struct cg *cg, struct val v, const struct ctype *ct, 
 		extend(cg, r, t.size, t.is_signed);
 		return val_reg(r, t, col);
 	}
-	cg_error(cg, col, "cannot cast to '%s': only integer and pointer types are "
-		 "supported here", base);
-	return val_dummy(col);
+	return cast_typedef(cg, v, base, col);
 }
 
 static struct val compile_cast(struct cg *cg, const struct expr *e)
@@ -752,6 +1052,36 @@ static struct val compile_cast(struct cg *cg, const struct expr *e)
 	if (cg->failed)
 		return val_dummy(e->col);
 	return cast_val(cg, v, &e->cast, e->col);
+}
+
+/*
+ * Beyond BCC: without a signature, the function's parameter names and
+ * types come from BTF, so "count" or "file->f_inode->i_ino" just work.
+ */
+static bool compile_btf_param(struct cg *cg, const struct expr *e, struct val *out)
+{
+	const char *func = single_target(cg->p);
+	struct btf *btf = func && !cg->p->spec.has_signature ? cg_btf(cg) : NULL;
+	__u32 tid;
+	struct ty t;
+	int idx, r;
+
+	if (!btf || ktype_func_param(btf, func, e->name, &idx, &tid))
+		return false;
+	if (idx > 6) {
+		cg_error(cg, e->col, "'%s' is argument %d; only the first 6 can be read",
+			 e->name, idx);
+		*out = val_dummy(e->col);
+		return true;
+	}
+	*out = compile_arg(cg, idx, e);
+	t = ty_btf(cg, tid, out->ty.user);
+	if (cg->failed || t.kind == TY_STRUCT || t.kind == TY_ARRAY)
+		return true;
+	r = cg_int_reg(cg, out);
+	extend(cg, r, t.size, t.is_signed);
+	*out = val_reg(r, t, e->col);
+	return true;
 }
 
 /* A name from the probe's signature: the argument at its position. */
@@ -773,7 +1103,9 @@ static bool compile_param(struct cg *cg, const struct expr *e, struct val *out)
 		*out = compile_arg(cg, (int)i + 1, e);
 		for (size_t j = 0; !known && j < ARRAY_SIZE(int_types); j++)
 			known = !strcmp(ct.base, int_types[j].name);
-		/* Typedefs we cannot see without BTF stay 64-bit integers. */
+		/* Kernel typedefs come from BTF; without it they stay 64-bit integers. */
+		if (!known && cg_btf(cg) && ktype_find(cg_btf(cg), ct.base) > 0)
+			known = true;
 		if (!cg->failed && known)
 			*out = cast_val(cg, *out, &ct, e->col);
 		return true;
@@ -807,12 +1139,13 @@ static void read_string(struct cg *cg, struct val *v, int dst, int size)
 	args[0] = dst;
 	args[1] = ir_vreg(cg->ir);
 	args[2] = ir_vreg(cg->ir);
-	if (v->where == VAL_CTX) {
-		/* Arrays in the record: never read past the field. */
-		if (size > v->ty.size)
+	if (v->where == VAL_CTX || v->where == VAL_MEM) {
+		/* Arrays: never read past the end of the field. */
+		if (v->ty.kind == TY_ARRAY && v->ty.size > 0 && size > v->ty.size)
 			size = v->ty.size;
-		ir_mov(cg->ir, args[2], cg->ctx);
-		ir_alu_imm(cg->ir, BPF_ADD, args[2], v->off);
+		ir_mov(cg->ir, args[2], v->where == VAL_CTX ? cg->ctx : v->reg);
+		if (v->off)
+			ir_alu_imm(cg->ir, BPF_ADD, args[2], v->off);
 	} else {
 		ir_mov(cg->ir, args[2], cg_int_reg(cg, v));
 	}

@@ -15,20 +15,10 @@
 #include "providers/kfunc.h"
 #include "providers/provider.h"
 #include "runtime/loader.h"
+#include "types/ktypes.h"
 #include "util.h"
 
 #define MAX_FENTRY_TARGETS 64
-
-static struct btf *vmlinux_btf(struct session *s)
-{
-	if (!s->btf_tried) {
-		s->btf_tried = true;
-		s->vmlinux_btf = btf__load_vmlinux_btf();
-		if (!s->vmlinux_btf)
-			s->vmlinux_btf = NULL;
-	}
-	return s->vmlinux_btf;
-}
 
 /* A file descriptor for the kernel's BTF object of @module, or -errno. */
 static int module_btf_fd(const char *module)
@@ -55,7 +45,7 @@ static int module_btf_fd(const char *module)
 /* Find target @t in BTF: sets p->attach_btf_id/obj_fd and p->nparams. */
 static int find_btf_func(struct session *s, struct probe *p, const struct ktarget *t)
 {
-	struct btf *base = vmlinux_btf(s), *btf = base;
+	struct btf *base = ktypes_vmlinux(s), *btf = base;
 	const struct btf_type *fn, *proto;
 	int id, ret = 0;
 
