@@ -42,6 +42,8 @@ static const struct option long_opts[] = {
 	{ "kernel-stack", no_argument, NULL, 'K' },
 	{ "address", no_argument, NULL, 'a' },
 	{ "include", required_argument, NULL, 'I' },
+	{ "bin_cmp", no_argument, NULL, 'B' },
+	{ "bin-cmp", no_argument, NULL, 'B' },
 	{ "mechanism", required_argument, NULL, OPT_MECHANISM },
 	{ NULL, 0, NULL, 0 },
 };
@@ -49,7 +51,7 @@ static const struct option long_opts[] = {
 static const char usage_text[] =
 "usage: etrace [-h] [-b BUFFER_PAGES] [-p PID | -L TID] [--uid UID] [-v]\n"
 "              [-Z STRING_SIZE] [-S] [-M MAX_EVENTS] [-t] [-u] [-T] [-C]\n"
-"              [-n NAME] [-f MSG_FILTER] [-K] [-a] [-I header]\n"
+"              [-n NAME] [-f MSG_FILTER] [-K] [-a] [-B] [-I header]\n"
 "              [--mechanism fentry|kprobe|kprobe-multi|kprobe-legacy]\n"
 "              probe [probe ...]\n"
 "\n"
@@ -83,6 +85,7 @@ static const char usage_text[] =
 "                        only print events whose message contains MSG_FILTER\n"
 "  -K, --kernel-stack    output kernel stack trace\n"
 "  -a, --address         print virtual address in stacks\n"
+"  -B, --bin_cmp         STRCMP's literal is bytes, e.g. \"{0x6c, 0x00}\"\n"
 "  -I, --include header  accepted for BCC compatibility and ignored: kernel\n"
 "                        types come from BTF\n"
 "  --mechanism MECH      how to probe kernel functions: fentry, kprobe,\n"
@@ -205,6 +208,7 @@ static bool handle_opt(int c, const char *arg, struct options *opt)
 	case 'C': opt->print_cpu = true; return true;
 	case 'K': opt->kstack = true; return true;
 	case 'a': opt->address = true; return true;
+	case 'B': opt->bin_cmp = true; return true;
 	case 'n': opt->name_filter = arg; return true;
 	case 'f': opt->msg_filter = arg; return true;
 	case OPT_MECHANISM:
@@ -229,7 +233,7 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opt)
 	    !parse_mechanism(getenv("ETRACE_MECHANISM"), opt))
 		return CLI_USAGE;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hb:p:L:vZ:SM:tuTCn:f:KaI:",
+	while ((c = getopt_long(argc, argv, ":hb:p:L:vZ:SM:tuTCn:f:KaBI:",
 				long_opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage_text, stdout);

@@ -17,6 +17,7 @@ void session_init(struct session *s)
 	memset(s, 0, sizeof(*s));
 	s->events_fd = -1;
 	s->lost_fd = -1;
+	s->scratch_fd = -1;
 	s->sig_fd = -1;
 	s->epoll_fd = -1;
 }
@@ -110,6 +111,7 @@ void session_teardown(struct session *s)
 	s->rb = NULL;
 	close_fd(&s->events_fd);
 	close_fd(&s->lost_fd);
+	close_fd(&s->scratch_fd);
 	close_fd(&s->epoll_fd);
 	close_fd(&s->sig_fd);
 	ksyms__free(s->ksyms);

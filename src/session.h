@@ -119,6 +119,7 @@ struct session {
 	char *tracefs_buf;
 	int events_fd;		/* BPF ring buffer */
 	int lost_fd;		/* per-CPU array: events lost per probe */
+	int scratch_fd;		/* per-CPU array: large temporaries, -1 until needed */
 	struct ring_buffer *rb;
 	struct ksyms *ksyms;
 	int sig_fd;		/* signalfd for SIGINT/SIGTERM */

@@ -77,6 +77,8 @@ struct cg {
 	int out;		/* label: exit 0 */
 	bool failed;
 	int scratch;		/* 8-byte stack slot for memory reads; 0 until needed */
+	int scratch_base;	/* vreg: this CPU's scratch area, -1 if the probe has none */
+	int scratch_used;	/* bytes of it handed out */
 };
 
 /* Print "probe N, column C: ..." once and mark the compilation failed. */
@@ -97,6 +99,15 @@ void cg_branch_false(struct cg *cg, const struct expr *e, int label);
  * terminated). Returns false (error printed) if @v is not a string.
  */
 bool cg_store_string(struct cg *cg, struct val *v, int off, int size);
+
+/* Bytes of the per-CPU scratch area (large temporaries stay off the stack). */
+#define CG_SCRATCH_SIZE 4096
+
+/* Offset of @size bytes in the scratch area, or -1 (error printed). */
+int cg_scratch(struct cg *cg, int size, int col);
+
+/* Whether expression @e needs the scratch area (it calls STRCMP). */
+bool cg_needs_scratch(const struct expr *e);
 
 /* Whether @v can be printed with %s. */
 bool cg_is_string(const struct val *v);

@@ -19,6 +19,7 @@
 #include "compile/cg.h"
 #include "compile/codegen.h"
 #include "output/format.h"
+#include "runtime/loader.h"
 #include "runtime/record.h"
 #include "util.h"
 
@@ -242,12 +243,77 @@ static void emit_values(struct cg *cg)
 	}
 }
 
+int cg_scratch(struct cg *cg, int size, int col)
+{
+	int off = cg->scratch_used;
+
+	if (cg->scratch_base < 0 || off + size > CG_SCRATCH_SIZE) {
+		cg_error(cg, col, "the probe needs more than %d bytes of temporary strings",
+			 CG_SCRATCH_SIZE);
+		return -1;
+	}
+	cg->scratch_used += (size + 7) & ~7;
+	return off;
+}
+
+bool cg_needs_scratch(const struct expr *e)
+{
+	if (!e)
+		return false;
+	if (e->kind == EXPR_CALL && !strcmp(e->name, "STRCMP"))
+		return true;
+	if (cg_needs_scratch(e->cond) || cg_needs_scratch(e->lhs) || cg_needs_scratch(e->rhs))
+		return true;
+	for (size_t i = 0; i < e->nargs; i++)
+		if (cg_needs_scratch(e->args[i]))
+			return true;
+	return false;
+}
+
+static bool probe_needs_scratch(const struct probe *p)
+{
+	if (cg_needs_scratch(p->spec.predicate))
+		return true;
+	for (size_t i = 0; i < p->spec.nargs; i++)
+		if (cg_needs_scratch(p->spec.args[i]))
+			return true;
+	return false;
+}
+
+/*
+ * The per-CPU scratch area, looked up once before the predicate so that
+ * every use is dominated by the (null-checked) lookup.
+ */
+static void emit_scratch(struct cg *cg)
+{
+	struct ir *ir = cg->ir;
+	int key, args[2];
+
+	if (!probe_needs_scratch(cg->p))
+		return;
+	key = ir_stack_alloc(ir, 4, 4);
+	if (loader_scratch_map(cg->s, CG_SCRATCH_SIZE)) {
+		cg->failed = true;
+		return;
+	}
+	cg->scratch_base = ir_vreg(ir);
+	ir_comment(ir, "per-CPU scratch area");
+	ir_store_stack_imm(ir, 4, (int16_t)key, 0);
+	args[0] = ir_vreg(ir);
+	ir_ld_map_fd(ir, args[0], cg->s->scratch_fd);
+	args[1] = ir_vreg(ir);
+	ir_stack_addr(ir, args[1], (int16_t)key);
+	ir_call(ir, BPF_FUNC_map_lookup_elem, cg->scratch_base, 2, args);
+	ir_jcond_imm(ir, BPF_JEQ, cg->scratch_base, 0, cg->out);
+}
+
 static void emit_body(struct cg *cg)
 {
 	struct ir *ir = cg->ir;
 	int lost = ir_label(ir), args[3];
 
 	emit_filters(cg);
+	emit_scratch(cg);
 	if (cg->p->spec.predicate) {
 		ir_comment(ir, "predicate");
 		cg_branch_false(cg, cg->p->spec.predicate, cg->out);
@@ -281,7 +347,7 @@ static void emit_body(struct cg *cg)
 int codegen_probe(struct session *s, struct probe *p, struct bpf_insn **insns,
 		  size_t *cnt, FILE *listing)
 {
-	struct cg cg = { .s = s, .p = p };
+	struct cg cg = { .s = s, .p = p, .scratch_base = -1 };
 	char err[256];
 	int ret;
 

@@ -1131,8 +1131,11 @@ static int read_str_helper(const struct val *v)
 	return v->ty.user ? BPF_FUNC_probe_read_user_str : BPF_FUNC_probe_read_kernel_str;
 }
 
-/* Copy string @v to @dst (a vreg pointer) with a _str helper, @size bytes max. */
-static void read_string(struct cg *cg, struct val *v, int dst, int size)
+/*
+ * Copy string @v to @dst (a vreg pointer), @size bytes max, with a _str
+ * helper; @raw copies exactly @size bytes instead (binary STRCMP).
+ */
+static void read_bytes(struct cg *cg, struct val *v, int dst, int size, bool raw)
 {
 	int args[3];
 
@@ -1150,7 +1153,16 @@ static void read_string(struct cg *cg, struct val *v, int dst, int size)
 		ir_mov(cg->ir, args[2], cg_int_reg(cg, v));
 	}
 	ir_mov_imm(cg->ir, args[1], size);
-	ir_call(cg->ir, read_str_helper(v), -1, 3, args);
+	if (raw)
+		ir_call(cg->ir, v->ty.user ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel,
+			-1, 3, args);
+	else
+		ir_call(cg->ir, read_str_helper(v), -1, 3, args);
+}
+
+static void read_string(struct cg *cg, struct val *v, int dst, int size)
+{
+	read_bytes(cg, v, dst, size, false);
 }
 
 bool cg_store_string(struct cg *cg, struct val *v, int off, int size)
@@ -1168,29 +1180,73 @@ bool cg_store_string(struct cg *cg, struct val *v, int off, int size)
 	return true;
 }
 
-#define STRCMP_MAX 128
+#define STRCMP_MAX 256
+
+/*
+ * -B: the literal is a C initializer of bytes, "{0x6C, 0x00, 0x00}". BCC
+ * drops the last byte from the comparison; etrace compares them all.
+ */
+static int parse_bin_literal(struct cg *cg, const struct expr *lit, unsigned char *out)
+{
+	const char *p = lit->str;
+	int n = 0;
+
+	while (*p == ' ' || *p == '{')
+		p++;
+	while (*p && *p != '}') {
+		char *end;
+		unsigned long v = strtoul(p, &end, 0);
+
+		if (end == p || v > 255 || n == STRCMP_MAX) {
+			cg_error(cg, lit->col, "-B: the STRCMP literal must be bytes like "
+				 "\"{0x6c, 0x00}\" (at most %d)", STRCMP_MAX);
+			return -1;
+		}
+		out[n++] = (unsigned char)v;
+		for (p = end; *p == ' ' || *p == ','; p++)
+			;
+	}
+	if (!n)
+		cg_error(cg, lit->col, "-B: the STRCMP literal has no bytes");
+	return n ? n : -1;
+}
+
+/* The STRCMP literal's bytes, and whether they are compared raw (-B). */
+static int strcmp_needle(struct cg *cg, const struct expr *lit, unsigned char *out, bool *raw)
+{
+	*raw = cg->s->opt.bin_cmp;
+	if (*raw)
+		return parse_bin_literal(cg, lit, out);
+	if (lit->str_len == 0 || lit->str_len > STRCMP_MAX) {
+		cg_error(cg, lit->col, "the STRCMP literal must have 1 to %d characters", STRCMP_MAX);
+		return -1;
+	}
+	memcpy(out, lit->str, lit->str_len);
+	return (int)lit->str_len;
+}
 
 /*
  * STRCMP("literal", expr) is true when the string starts with the
  * literal: BCC compares the first strlen(literal) bytes, so "foo" also
- * matches "foobar". etrace keeps that meaning for compatibility.
+ * matches "foobar". etrace keeps that meaning for compatibility. The
+ * string is copied into the per-CPU scratch area, not onto the stack.
  */
 static struct val compile_strcmp(struct cg *cg, const struct expr *e)
 {
-	struct val s;
 	const struct expr *lit = e->nargs == 2 ? e->args[0] : NULL;
-	int len, buf, r, ptr, fail;
+	unsigned char needle[STRCMP_MAX];
+	struct val s;
+	int len, off, r, ptr, fail;
+	bool raw;
 
 	if (!lit || lit->kind != EXPR_STR) {
 		cg_error(cg, e->col, "STRCMP takes a string literal and a string: "
 			 "STRCMP(\"text\", expr)");
 		return val_dummy(e->col);
 	}
-	len = (int)lit->str_len;
-	if (len == 0 || len > STRCMP_MAX) {
-		cg_error(cg, lit->col, "the STRCMP literal must have 1 to %d characters", STRCMP_MAX);
+	len = strcmp_needle(cg, lit, needle, &raw);
+	if (len < 0)
 		return val_dummy(e->col);
-	}
 	s = cg_expr(cg, e->args[1]);
 	if (cg->failed)
 		return val_dummy(e->col);
@@ -1198,18 +1254,21 @@ static struct val compile_strcmp(struct cg *cg, const struct expr *e)
 		cg_error(cg, s.col, "STRCMP needs a string (char array or char pointer) here");
 		return val_dummy(e->col);
 	}
-	buf = ir_stack_alloc(cg->ir, (len + 1 + 7) & ~7, 8);
+	off = cg_scratch(cg, len + 1, e->col);
+	if (off < 0)
+		return val_dummy(e->col);
 	ptr = ir_vreg(cg->ir);
-	ir_stack_addr(cg->ir, ptr, (int16_t)buf);
-	read_string(cg, &s, ptr, len + 1);
+	ir_mov(cg->ir, ptr, cg->scratch_base);
+	ir_alu_imm(cg->ir, BPF_ADD, ptr, off);
+	read_bytes(cg, &s, ptr, raw ? len : len + 1, raw);
 	r = ir_vreg(cg->ir);
 	fail = ir_label(cg->ir);
 	ir_mov_imm(cg->ir, r, 0);
 	for (int i = 0; i < len; i++) {
 		int c = ir_vreg(cg->ir);
 
-		ir_load_stack(cg->ir, 1, c, (int16_t)(buf + i));
-		ir_jcond_imm(cg->ir, BPF_JNE, c, (unsigned char)lit->str[i], fail);
+		ir_load(cg->ir, 1, c, cg->scratch_base, (int16_t)(off + i));
+		ir_jcond_imm(cg->ir, BPF_JNE, c, needle[i], fail);
 	}
 	ir_mov_imm(cg->ir, r, 1);
 	ir_bind(cg->ir, fail);

@@ -81,6 +81,19 @@ int loader_create_maps(struct session *s)
 	return 0;
 }
 
+int loader_scratch_map(struct session *s, int size)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts);
+
+	if (s->scratch_fd >= 0)
+		return 0;
+	s->scratch_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "etrace_scratch", 4,
+				       (__u32)size, 1, &opts);
+	if (s->scratch_fd < 0)
+		return map_error("scratch", errno);
+	return 0;
+}
+
 /*
  * The last line of the verifier log that says something, which is
  * usually the reason ("R2 invalid mem access 'scalar'").

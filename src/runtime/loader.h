@@ -29,6 +29,9 @@ int loader_load_prog(struct session *s, struct probe *p, const struct bpf_insn *
 void probe_note_failure(struct probe *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Create (once) the per-CPU scratch map of @size bytes; message on failure. */
+int loader_scratch_map(struct session *s, int size);
+
 /* Events lost for probe @id, summed over CPUs (0 if unknown). */
 unsigned long long loader_lost(struct session *s, int id);
 
