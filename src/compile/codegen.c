@@ -69,7 +69,15 @@ static void emit_filters(struct cg *cg)
 		ir_call(ir, BPF_FUNC_get_current_uid_gid, v, 0, NULL);
 		ir_alu_imm(ir, BPF_LSH, v, 32);
 		ir_alu_imm(ir, BPF_RSH, v, 32);
-		ir_jcond_imm(ir, BPF_JNE, v, (int32_t)o->uid, cg->out);
+		if (o->uid <= INT32_MAX) {
+			ir_jcond_imm(ir, BPF_JNE, v, (int32_t)o->uid, cg->out);
+		} else {
+			/* An immediate would be sign-extended: uids from 2^31 need a register. */
+			int u = ir_vreg(ir);
+
+			ir_mov_imm(ir, u, o->uid);
+			ir_jcond(ir, BPF_JNE, v, u, cg->out);
+		}
 	}
 }
 

@@ -473,8 +473,9 @@ static struct val tp_field(struct cg *cg, const struct tp_field *f, int col)
 	if (f->is_array) {
 		v.where = VAL_CTX;
 		v.off = f->offset;
+		/* The format's "signed" is the element type's. */
 		v.ty = (struct ty){ .kind = TY_ARRAY, .size = f->size, .is_char = type_is_char(f->type),
-				    .array_len = f->array_len,
+				    .is_signed = f->is_signed, .array_len = f->array_len,
 				    .elem_size = f->array_len ? f->size / f->array_len : 1 };
 		return v;
 	}
@@ -485,8 +486,9 @@ static struct val tp_field(struct cg *cg, const struct tp_field *f, int col)
 	v = load_ctx(cg, f->offset, f->size, f->is_signed, col);
 	if (f->is_pointer) {
 		v.ty.kind = TY_PTR;
-		v.ty.is_char = type_is_char(f->type) && !strstr(f->type, "* *") &&
-			       !strstr(f->type, "**");
+		/* "const char *const *" (argv) points at pointers, not characters. */
+		v.ty.is_char = type_is_char(f->type) &&
+			       strchr(f->type, '*') == strrchr(f->type, '*');
 		/* System call arguments point into the calling process. */
 		v.ty.user = !strcmp(cg->p->spec.category, "syscalls");
 	}
@@ -643,8 +645,7 @@ static struct val compile_index(struct cg *cg, const struct expr *e)
 		cg_error(cg, e->col, "cannot index an array of %d-byte elements", esize);
 		return val_dummy(e->col);
 	}
-	return load_ctx(cg, base.off + (int)ix.imm * esize, esize,
-			esize < 8 && base.ty.is_char ? true : false, e->col);
+	return load_ctx(cg, base.off + (int)ix.imm * esize, esize, base.ty.is_signed, e->col);
 }
 
 /* --- operators ----------------------------------------------------------- */
@@ -652,9 +653,11 @@ static struct val compile_index(struct cg *cg, const struct expr *e)
 static struct val compile_int_literal(const struct expr *e)
 {
 	bool u = e->is_unsigned;
+	int64_t v = (int64_t)e->ival;
 
-	if (!u && e->ival <= INT32_MAX)
-		return val_imm((int64_t)e->ival, ty_int(4, true), e->col);
+	/* Negative only for a character literal such as '\xff': an int, as in C. */
+	if (!u && v >= INT32_MIN && v <= INT32_MAX)
+		return val_imm(v, ty_int(4, true), e->col);
 	if (u && e->ival <= UINT32_MAX)
 		return val_imm((int64_t)e->ival, ty_int(4, false), e->col);
 	return val_imm((int64_t)e->ival, ty_int(8, !u), e->col);
@@ -790,6 +793,13 @@ static bool check_div_zero(struct cg *cg, const struct expr *e, const struct val
 		cg_error(cg, e->rhs->col, "division by zero");
 		return false;
 	}
+	/* BPF cannot encode these (and C leaves them undefined). */
+	if ((e->op == OP_SHL || e->op == OP_SHR) && b->where == VAL_IMM &&
+	    (b->imm < 0 || b->imm > 63)) {
+		cg_error(cg, e->rhs->col, "shift count %lld is out of range (0 to 63)",
+			 (long long)b->imm);
+		return false;
+	}
 	return true;
 }
 
@@ -798,6 +808,7 @@ static struct val compile_binary(struct cg *cg, const struct expr *e)
 	struct val a, b;
 	struct ty t;
 	int op = e->op, ra, rb;
+	int64_t bi;
 	bool cmp;
 
 	if (op == OP_LAND || op == OP_LOR)
@@ -819,10 +830,14 @@ static struct val compile_binary(struct cg *cg, const struct expr *e)
 	}
 	ra = int_copy(cg, &a);
 	convert(cg, ra, a.ty, t);
-	if (b.where == VAL_IMM && b.imm >= INT32_MIN && b.imm <= INT32_MAX && !cmp &&
+	/*
+	 * The immediate is sign-extended to 64 bits by BPF: it must be the
+	 * operand converted to t, or "u32 / -1" divides by 2^64 - 1.
+	 */
+	bi = b.where == VAL_IMM ? extend_imm(b.imm, t.size, t.is_signed) : 0;
+	if (b.where == VAL_IMM && bi >= INT32_MIN && bi <= INT32_MAX && !cmp &&
 	    !(t.is_signed && (op == '/' || op == '%'))) {
-		ir_alu_imm(cg->ir, alu_op(op, t.is_signed), ra,
-			   (int32_t)extend_imm(b.imm, t.size, t.is_signed));
+		ir_alu_imm(cg->ir, alu_op(op, t.is_signed), ra, (int32_t)bi);
 	} else {
 		rb = int_copy(cg, &b);
 		convert(cg, rb, b.ty, t);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * IR back end tests. Golden listings pin down the code shape; the
- * allocator is proven by running what it produces: a small BPF
- * interpreter (with helper calls that clobber r1-r5 and tracking of
+ * allocator is proven by running what it produces: the BPF interpreter of
+ * bpf_interp.c (with helper calls that clobber r1-r5 and tracking of
  * uninitialised registers and stack, like the verifier) must compute what
  * an interpreter of the IR itself computes, over hand-written programs
  * and many random ones.
@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpf_interp.h"
 #include "compile/disasm.h"
 #include "compile/ir.h"
 #include "compile/ir_internal.h"
@@ -22,8 +23,8 @@
 /* ---- semantics shared by both interpreters ---- */
 
 #define FAKE_MAP_FD 5
-#define MAP_TAG 0xfd00000000ull
-#define MAX_STEPS 1000000
+#define MAP_TAG BPF_INTERP_MAP_TAG
+#define MAX_STEPS BPF_INTERP_MAX_STEPS
 
 /* Fake helpers, chosen by id; the names do not matter here. */
 #define H_CLOCK BPF_FUNC_ktime_get_ns		/* () -> counter */
@@ -37,18 +38,6 @@ struct env {
 	uint64_t clock;
 };
 
-struct region {
-	uint8_t *base;
-	size_t len;
-	bool *init;		/* per byte, NULL if always initialised */
-};
-
-struct mem {
-	struct region r[3];
-	char *err;
-	size_t errlen;
-};
-
 static void env_init(struct env *e)
 {
 	for (size_t i = 0; i < sizeof(e->ctx); i++)
@@ -57,106 +46,13 @@ static void env_init(struct env *e)
 	e->clock = 1000;
 }
 
-static void mem_init(struct mem *m, struct env *e, uint8_t *stack,
-		     bool *stack_init, char *err, size_t errlen)
+/* The context and the map value, after the stack (region 0). */
+static void env_regions(struct bpf_mem *m, struct env *e)
 {
-	m->r[0] = (struct region){ stack, 512, stack_init };
-	m->r[1] = (struct region){ e->ctx, sizeof(e->ctx), NULL };
-	m->r[2] = (struct region){ e->value, sizeof(e->value), NULL };
-	m->err = err;
-	m->errlen = errlen;
-}
-
-static uint8_t *mem_at(struct mem *m, uint64_t addr, size_t len, bool write)
-{
-	for (int i = 0; i < 3; i++) {
-		struct region *r = &m->r[i];
-		uint64_t base = (uintptr_t)r->base;
-
-		if (addr < base || addr + len > base + r->len)
-			continue;
-		for (size_t k = 0; r->init && k < len; k++) {
-			if (write) {
-				r->init[addr - base + k] = true;
-			} else if (!r->init[addr - base + k]) {
-				snprintf(m->err, m->errlen,
-					 "read of uninitialised stack at fp-%d",
-					 (int)(base + r->len - addr));
-				return NULL;
-			}
-		}
-		return (uint8_t *)(uintptr_t)addr;
-	}
-	snprintf(m->err, m->errlen, "bad memory access at 0x%llx (%zu bytes)",
-		 (unsigned long long)addr, len);
-	return NULL;
-}
-
-static bool mem_load(struct mem *m, uint64_t addr, int size, uint64_t *val)
-{
-	uint8_t *p = mem_at(m, addr, size, false);
-
-	*val = 0;
-	if (p)
-		memcpy(val, p, size);	/* little-endian host */
-	return p != NULL;
-}
-
-static bool mem_store(struct mem *m, uint64_t addr, int size, uint64_t val)
-{
-	uint8_t *p = mem_at(m, addr, size, true);
-
-	if (p)
-		memcpy(p, &val, size);
-	return p != NULL;
-}
-
-static uint64_t alu(int op, bool is32, uint64_t d, uint64_t s)
-{
-	uint64_t r;
-
-	if (is32) {
-		d = (uint32_t)d;
-		s = (uint32_t)s;
-	}
-	switch (op) {
-	case BPF_ADD: r = d + s; break;
-	case BPF_SUB: r = d - s; break;
-	case BPF_MUL: r = d * s; break;
-	case BPF_DIV: r = s ? d / s : 0; break;
-	case BPF_MOD: r = s ? d % s : d; break;
-	case BPF_OR: r = d | s; break;
-	case BPF_AND: r = d & s; break;
-	case BPF_XOR: r = d ^ s; break;
-	case BPF_LSH: r = d << (s & (is32 ? 31 : 63)); break;
-	case BPF_RSH: r = d >> (s & (is32 ? 31 : 63)); break;
-	case BPF_ARSH:
-		r = is32 ? (uint32_t)((int32_t)d >> (s & 31)) :
-			   (uint64_t)((int64_t)d >> (s & 63));
-		break;
-	case BPF_MOV: r = s; break;
-	case BPF_NEG: r = -d; break;
-	default: r = 0xbad; break;
-	}
-	return is32 ? (uint32_t)r : r;
-}
-
-static bool cond(int op, uint64_t a, uint64_t b)
-{
-	switch (op) {
-	case BPF_JEQ: return a == b;
-	case BPF_JNE: return a != b;
-	case BPF_JGT: return a > b;
-	case BPF_JGE: return a >= b;
-	case BPF_JLT: return a < b;
-	case BPF_JLE: return a <= b;
-	case BPF_JSGT: return (int64_t)a > (int64_t)b;
-	case BPF_JSGE: return (int64_t)a >= (int64_t)b;
-	case BPF_JSLT: return (int64_t)a < (int64_t)b;
-	case BPF_JSLE: return (int64_t)a <= (int64_t)b;
-	case BPF_JSET: return a & b;
-	default: return false;
-	}
+	bpf_mem_add(m, e->ctx, sizeof(e->ctx), BPF_MEM_R | BPF_MEM_W | BPF_MEM_KERNEL,
+		    NULL, "ctx");
+	bpf_mem_add(m, e->value, sizeof(e->value), BPF_MEM_R | BPF_MEM_W | BPF_MEM_KERNEL,
+		    NULL, "value");
 }
 
 static int helper_nargs(int id)
@@ -170,7 +66,7 @@ static int helper_nargs(int id)
 	}
 }
 
-static bool call_helper(struct env *e, struct mem *m, int id,
+static bool call_helper(struct env *e, struct bpf_mem *m, int id,
 			const uint64_t *a, uint64_t *ret)
 {
 	uint8_t *dst, *src;
@@ -186,8 +82,8 @@ static bool call_helper(struct env *e, struct mem *m, int id,
 	case H_READ:
 		if (a[1] > 64)
 			break;
-		src = mem_at(m, a[2], a[1], false);
-		dst = src ? mem_at(m, a[0], a[1], true) : NULL;
+		src = bpf_mem_at(m, a[2], a[1], BPF_MEM_R);
+		dst = src ? bpf_mem_at(m, a[0], a[1], BPF_MEM_W) : NULL;
 		if (!dst)
 			return false;
 		memmove(dst, src, a[1]);
@@ -195,212 +91,39 @@ static bool call_helper(struct env *e, struct mem *m, int id,
 		return true;
 	case H_LOOKUP:
 		if (a[0] != (MAP_TAG | FAKE_MAP_FD) ||
-		    !mem_load(m, a[1], 4, &key))
+		    !bpf_mem_load(m, a[1], 4, &key))
 			break;
 		*ret = key == 0 ? (uintptr_t)e->value : 0;
 		return true;
 	}
-	if (!m->err[0])
-		snprintf(m->err, m->errlen, "bad call to helper %d", id);
+	bpf_mem_fail(m, "bad call to helper %d", id);
 	return false;
 }
 
-/* ---- the BPF interpreter ---- */
+/* ---- the BPF interpreter (bpf_interp.c) with these helpers ---- */
 
-struct vm {
-	uint64_t r[11];
-	bool ok[11];		/* initialised, as the verifier sees it */
-	uint8_t stack[512];
-	bool stack_init[512];
-	struct mem mem;
-	struct env *env;
-	char err[160];
+static int vm_nargs(struct bpf_vm *vm, int id)
+{
+	return helper_nargs(id);
+}
+
+static bool vm_helper(struct bpf_vm *vm, int id, const uint64_t *args, uint64_t *ret)
+{
+	return call_helper(vm->priv, &vm->mem, id, args, ret);
+}
+
+static const struct bpf_vm_ops vm_ops = {
+	.nargs = vm_nargs,
+	.call = vm_helper,
 };
 
-static bool vm_fail(struct vm *vm, size_t pc, const char *what)
-{
-	if (!vm->err[0])
-		snprintf(vm->err, sizeof(vm->err), "insn %zu: %s", pc, what);
-	return false;
-}
-
-static bool vm_get(struct vm *vm, size_t pc, int r, uint64_t *v)
-{
-	char msg[32];
-
-	if (r > 10 || !vm->ok[r]) {
-		snprintf(msg, sizeof(msg), "r%d read before set", r);
-		return vm_fail(vm, pc, msg);
-	}
-	*v = vm->r[r];
-	return true;
-}
-
-static bool vm_set(struct vm *vm, size_t pc, int r, uint64_t v)
-{
-	if (r >= 10)
-		return vm_fail(vm, pc, "write to r10");
-	vm->r[r] = v;
-	vm->ok[r] = true;
-	return true;
-}
-
-static bool vm_alu(struct vm *vm, size_t pc, const struct bpf_insn *in)
-{
-	bool is32 = BPF_CLASS(in->code) == BPF_ALU;
-	int op = BPF_OP(in->code);
-	uint64_t d = 0, s;
-
-	if (op != BPF_MOV && !vm_get(vm, pc, in->dst_reg, &d))
-		return false;
-	if (BPF_SRC(in->code) == BPF_X && op != BPF_NEG) {
-		if (!vm_get(vm, pc, in->src_reg, &s))
-			return false;
-	} else {
-		s = (uint64_t)(int64_t)in->imm;
-	}
-	return vm_set(vm, pc, in->dst_reg, alu(op, is32, d, s));
-}
-
-static bool vm_mem(struct vm *vm, size_t pc, const struct bpf_insn *in)
-{
-	static const int sizes[4] = { 4, 2, 1, 8 };
-	int size = sizes[BPF_SIZE(in->code) >> 3];
-	uint64_t base, v, old;
-
-	if (BPF_CLASS(in->code) == BPF_LDX) {
-		if (!vm_get(vm, pc, in->src_reg, &base) ||
-		    !mem_load(&vm->mem, base + in->off, size, &v))
-			return vm_fail(vm, pc, "load");
-		return vm_set(vm, pc, in->dst_reg, v);
-	}
-	if (!vm_get(vm, pc, in->dst_reg, &base))
-		return false;
-	if (BPF_CLASS(in->code) == BPF_ST)
-		v = (uint64_t)(int64_t)in->imm;
-	else if (!vm_get(vm, pc, in->src_reg, &v))
-		return false;
-	if (BPF_MODE(in->code) == BPF_ATOMIC) {
-		if (in->imm != BPF_ADD ||
-		    !mem_load(&vm->mem, base + in->off, size, &old))
-			return vm_fail(vm, pc, "atomic");
-		v += old;
-	}
-	if (!mem_store(&vm->mem, base + in->off, size, v))
-		return vm_fail(vm, pc, "store");
-	return true;
-}
-
-static bool vm_call(struct vm *vm, size_t pc, int id)
-{
-	uint64_t args[5] = { 0 }, ret;
-	int n = helper_nargs(id);
-
-	if (n < 0)
-		return vm_fail(vm, pc, "unknown helper");
-	for (int k = 0; k < n; k++)
-		if (!vm_get(vm, pc, k + 1, &args[k]))
-			return false;
-	if (!call_helper(vm->env, &vm->mem, id, args, &ret))
-		return vm_fail(vm, pc, "helper failed");
-	/* Helpers leave garbage in r1-r5: make sure nobody reads it. */
-	for (int r = 1; r <= 5; r++) {
-		vm->r[r] = 0xdeadbeef00ull + r;
-		vm->ok[r] = false;
-	}
-	return vm_set(vm, pc, 0, ret);
-}
-
-/* Returns the next pc, or (size_t)-1 on exit or failure. */
-static size_t vm_jmp(struct vm *vm, size_t pc, const struct bpf_insn *in,
-		     bool *done)
-{
-	int op = BPF_OP(in->code);
-	uint64_t a, b;
-
-	switch (op) {
-	case BPF_JA:
-		return pc + 1 + in->off;
-	case BPF_CALL:
-		return vm_call(vm, pc, in->imm) ? pc + 1 : (size_t)-1;
-	case BPF_EXIT:
-		*done = true;
-		return (size_t)-1;
-	}
-	if (!vm_get(vm, pc, in->dst_reg, &a))
-		return (size_t)-1;
-	if (BPF_SRC(in->code) == BPF_X) {
-		if (!vm_get(vm, pc, in->src_reg, &b))
-			return (size_t)-1;
-	} else {
-		b = (uint64_t)(int64_t)in->imm;
-	}
-	if (BPF_CLASS(in->code) == BPF_JMP32) {
-		a = (uint32_t)a;
-		b = (uint32_t)b;
-	}
-	return cond(op, a, b) ? pc + 1 + in->off : pc + 1;
-}
-
 /* Runs @prog with r1 = ctx. Returns 0 and r0, or -1 with vm->err set. */
-static int vm_run(struct vm *vm, const struct bpf_insn *prog, size_t cnt,
+static int vm_run(struct bpf_vm *vm, const struct bpf_insn *prog, size_t cnt,
 		  struct env *env, uint64_t *ret)
 {
-	size_t pc = 0;
-	bool done = false, ok = true;
-
-	memset(vm, 0, sizeof(*vm));
-	vm->env = env;
-	mem_init(&vm->mem, env, vm->stack, vm->stack_init, vm->err,
-		 sizeof(vm->err));
-	vm->r[1] = (uintptr_t)env->ctx;
-	vm->ok[1] = true;
-	vm->r[10] = (uintptr_t)(vm->stack + sizeof(vm->stack));
-	vm->ok[10] = true;
-	for (long steps = 0; ok && !done; steps++) {
-		const struct bpf_insn *in;
-
-		if (pc >= cnt || steps > MAX_STEPS) {
-			vm_fail(vm, pc, "ran off the program or too long");
-			return -1;
-		}
-		in = &prog[pc];
-		switch (BPF_CLASS(in->code)) {
-		case BPF_ALU:
-		case BPF_ALU64:
-			ok = vm_alu(vm, pc, in);
-			pc++;
-			break;
-		case BPF_LDX:
-		case BPF_STX:
-		case BPF_ST:
-			ok = vm_mem(vm, pc, in);
-			pc++;
-			break;
-		case BPF_LD:
-			if (pc + 1 >= cnt) {
-				vm_fail(vm, pc, "truncated ld_imm64");
-				return -1;
-			}
-			ok = vm_set(vm, pc, in->dst_reg,
-				    in->src_reg == BPF_PSEUDO_MAP_FD ?
-				    MAP_TAG | (uint32_t)in->imm :
-				    (uint32_t)in->imm |
-				    (uint64_t)(uint32_t)in[1].imm << 32);
-			pc += 2;
-			break;
-		case BPF_JMP:
-		case BPF_JMP32:
-			pc = vm_jmp(vm, pc, in, &done);
-			ok = pc != (size_t)-1 || done;
-			break;
-		default:
-			ok = vm_fail(vm, pc, "unknown class");
-		}
-	}
-	if (!ok || !vm_get(vm, pc, 0, ret))
-		return -1;
-	return 0;
+	bpf_vm_init(vm, &vm_ops, env);
+	env_regions(&vm->mem, env);
+	return bpf_vm_run(vm, prog, cnt, (uintptr_t)env->ctx, ret);
 }
 
 /* ---- the IR interpreter (the reference) ---- */
@@ -411,7 +134,7 @@ struct irvm {
 	bool *set;
 	uint8_t stack[512];
 	bool stack_init[512];
-	struct mem mem;
+	struct bpf_mem mem;
 	struct env *env;
 	char err[160];
 };
@@ -442,7 +165,7 @@ static bool irvm_alu(struct irvm *m, const struct ir_insn *in)
 		return false;
 	if (!imm && !irvm_get(m, in->a, &s))
 		return false;
-	irvm_put(m, in->dst, alu(in->code, is32, d, s));
+	irvm_put(m, in->dst, bpf_alu(in->code, is32, d, s));
 	return true;
 }
 
@@ -458,7 +181,7 @@ static bool irvm_mem(struct irvm *m, const struct ir_insn *in)
 	switch (in->op) {
 	case IR_LOAD:
 	case IR_LOAD_STACK:
-		if (!mem_load(&m->mem, base + in->off, in->code, &v))
+		if (!bpf_mem_load(&m->mem, base + in->off, in->code, &v))
 			return false;
 		irvm_put(m, in->dst, v);
 		return true;
@@ -472,14 +195,14 @@ static bool irvm_mem(struct irvm *m, const struct ir_insn *in)
 		break;
 	case IR_ATOMIC_ADD:
 		if (!irvm_get(m, in->b, &v) ||
-		    !mem_load(&m->mem, base + in->off, in->code, &old))
+		    !bpf_mem_load(&m->mem, base + in->off, in->code, &old))
 			return false;
 		v += old;
 		break;
 	default:
 		break;
 	}
-	return mem_store(&m->mem, base + in->off, in->code, v);
+	return bpf_mem_store(&m->mem, base + in->off, in->code, v);
 }
 
 static bool irvm_call(struct irvm *m, const struct ir_insn *in)
@@ -546,7 +269,7 @@ static long irvm_step(struct irvm *m, long pc, uint64_t *ret, bool *done)
 		if (!irvm_get(m, in->a, &a) ||
 		    (in->op == IR_JCOND && !irvm_get(m, in->b, &b)))
 			return -1;
-		return cond(in->code, a, b) ? m->ir->label_at[in->label] :
+		return bpf_cond(in->code, a, b) ? m->ir->label_at[in->label] :
 					      pc + 1;
 	case IR_CALL:
 		return irvm_call(m, in) ? pc + 1 : -1;
@@ -576,8 +299,10 @@ static int irvm_run(const struct ir *ir, struct env *env, uint64_t *ret,
 	m->env = env;
 	m->val = xcalloc(ir->nvregs, sizeof(uint64_t));
 	m->set = xcalloc(ir->nvregs, sizeof(bool));
-	mem_init(&m->mem, env, m->stack, m->stack_init, m->err,
-		 sizeof(m->err));
+	bpf_mem_init(&m->mem, m->err, sizeof(m->err));
+	bpf_mem_add(&m->mem, m->stack, sizeof(m->stack),
+		    BPF_MEM_R | BPF_MEM_W | BPF_MEM_KERNEL, m->stack_init, "stack");
+	env_regions(&m->mem, env);
 	for (long steps = 0; pc >= 0 && (size_t)pc < ir->ninsns &&
 	     steps < MAX_STEPS; steps++)
 		pc = irvm_step(m, pc, ret, &done);
@@ -623,7 +348,7 @@ static uint64_t run_both(struct ir *ir, bool *ok, char *why, size_t whylen)
 {
 	struct env e1, e2;
 	struct bpf_insn *insns;
-	struct vm *vm = xcalloc(1, sizeof(*vm));
+	struct bpf_vm *vm = xcalloc(1, sizeof(*vm));
 	uint64_t want = 0, got = 0;
 	size_t cnt;
 	char err[160];
@@ -638,7 +363,7 @@ static uint64_t run_both(struct ir *ir, bool *ok, char *why, size_t whylen)
 		goto out;
 	}
 	if (vm_run(vm, insns, cnt, &e2, &got)) {
-		snprintf(why, whylen, "BPF: %s", vm->err);
+		snprintf(why, whylen, "BPF: %.200s", vm->err);
 	} else if (got != want || memcmp(&e1, &e2, sizeof(e1))) {
 		snprintf(why, whylen, "BPF gives 0x%llx, IR gives 0x%llx%s",
 			 (unsigned long long)got, (unsigned long long)want,
