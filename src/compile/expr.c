@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "compile/cg.h"
 #include "types/ktypes.h"
@@ -609,6 +610,16 @@ static struct val index_memory(struct cg *cg, const struct expr *e, struct val *
 		cg_error(cg, e->col, "cannot index an array of elements without a size");
 		return val_dummy(e->col);
 	}
+	/*
+	 * Constant indexes of BTF arrays are checked, except for the old
+	 * one-element "flexible" arrays ([0] and [1]) at the end of structs.
+	 */
+	if (ix->where == VAL_IMM && base->ty.kind == TY_ARRAY && base->ty.array_len > 1 &&
+	    (ix->imm < 0 || ix->imm >= base->ty.array_len)) {
+		cg_error(cg, e->rhs->col, "index %lld is out of bounds (array of %d)",
+			 (long long)ix->imm, base->ty.array_len);
+		return val_dummy(e->col);
+	}
 	if (ix->where == VAL_IMM)
 		return load_btf(cg, ptr, off + (int)ix->imm * esize, elem, base->ty.user, e->col);
 	/* A variable index: the address is computed, then read like any other. */
@@ -1154,13 +1165,22 @@ static void read_bytes(struct cg *cg, struct val *v, int dst, int size, bool raw
 {
 	int args[3];
 
+	bool whole_array = false;
+
 	args[0] = dst;
 	args[1] = ir_vreg(cg->ir);
 	args[2] = ir_vreg(cg->ir);
 	if (v->where == VAL_CTX || v->where == VAL_MEM) {
-		/* Arrays: never read past the end of the field. */
-		if (v->ty.kind == TY_ARRAY && v->ty.size > 0 && size > v->ty.size)
+		/*
+		 * Arrays: never read past the end of the field. A char array
+		 * that fits is copied whole and terminated here, since a _str
+		 * read of its size would drop its last character when full.
+		 */
+		if (v->ty.kind == TY_ARRAY && v->ty.size > 0 && size > v->ty.size) {
 			size = v->ty.size;
+			whole_array = !raw;
+			raw = true;
+		}
 		ir_mov(cg->ir, args[2], v->where == VAL_CTX ? cg->ctx : v->reg);
 		if (v->off)
 			ir_alu_imm(cg->ir, BPF_ADD, args[2], v->off);
@@ -1173,6 +1193,8 @@ static void read_bytes(struct cg *cg, struct val *v, int dst, int size, bool raw
 			-1, 3, args);
 	else
 		ir_call(cg->ir, read_str_helper(v), -1, 3, args);
+	if (whole_array)
+		ir_store_imm(cg->ir, 1, dst, (int16_t)size, 0);
 }
 
 static void read_string(struct cg *cg, struct val *v, int dst, int size)
@@ -1269,6 +1291,11 @@ static struct val compile_strcmp(struct cg *cg, const struct expr *e)
 		cg_error(cg, s.col, "STRCMP needs a string (char array or char pointer) here");
 		return val_dummy(e->col);
 	}
+	if (raw && s.ty.kind == TY_ARRAY && s.ty.size > 0 && len > s.ty.size) {
+		cg_error(cg, lit->col, "-B: the literal has %d bytes but the field only %d", len,
+			 s.ty.size);
+		return val_dummy(e->col);
+	}
 	off = cg_scratch(cg, len + 1, e->col);
 	if (off < 0)
 		return val_dummy(e->col);
@@ -1299,7 +1326,8 @@ static struct val compile_call(struct cg *cg, const struct expr *e)
 	suggest_init(&sg, e->name);
 	suggest_add(&sg, "STRCMP");
 	cg_error(cg, e->col, "unknown function '%s'%s", e->name,
-		 sg.best ? " (did you mean 'STRCMP'?)" : " (the only function is STRCMP)");
+		 sg.best || !strcasecmp(e->name, "STRCMP") ? " (did you mean 'STRCMP'?)" :
+		 " (the only function is STRCMP)");
 	suggest_free(&sg);
 	return val_dummy(e->col);
 }

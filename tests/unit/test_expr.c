@@ -1758,7 +1758,7 @@ UNIT_TEST(expr_errors_names)
 	ERR(&fx, "t:etrace:expr \"%d\", args",
 	    "probe 1, column 21: 'args' is a pointer to the tracepoint's fields; write args->FIELD");
 	ERR(&fx, "t:etrace:expr (strcmp(\"etrace\", args->name))",
-	    "probe 1, column 16: unknown function 'strcmp' (the only function is STRCMP)");
+	    "probe 1, column 16: unknown function 'strcmp' (did you mean 'STRCMP'?)");
 	ERR(&fx, "t:etrace:expr (STRCPM(\"etrace\", args->name))",
 	    "probe 1, column 16: unknown function 'STRCPM' (did you mean 'STRCMP'?)");
 	ERR(&fx, "t:etrace:expr \"%d\", foo(1)",
