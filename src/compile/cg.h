@@ -79,6 +79,7 @@ struct cg {
 	int scratch;		/* 8-byte stack slot for memory reads; 0 until needed */
 	int scratch_base;	/* vreg: this CPU's scratch area, -1 if the probe has none */
 	int scratch_used;	/* bytes of it handed out */
+	int pid_tgid;		/* vreg: get_current_pid_tgid() of the filters, or -1 */
 };
 
 /* Print "probe N, column C: ..." once and mark the compilation failed. */

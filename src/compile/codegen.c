@@ -47,6 +47,8 @@ static void emit_filters(struct cg *cg)
 	pt = ir_vreg(ir);
 	ir_comment(ir, "filters: self, -p, -L");
 	ir_call(ir, BPF_FUNC_get_current_pid_tgid, pt, 0, NULL);
+	/* The header reuses it: one helper call less per event. */
+	cg->pid_tgid = pt;
 	if (o->tid) {
 		v = ir_vreg(ir);
 		ir_mov(ir, v, pt);
@@ -120,12 +122,18 @@ static void emit_header(struct cg *cg)
 
 	ir_comment(ir, "record header");
 	ir_store_imm(ir, 4, cg->rec, REC_OFF(probe_id), cg->p->id);
-	v = ir_vreg(ir);
-	ir_call(ir, BPF_FUNC_get_current_pid_tgid, v, 0, NULL);
+	v = cg->pid_tgid;
+	if (v < 0) {
+		v = ir_vreg(ir);
+		ir_call(ir, BPF_FUNC_get_current_pid_tgid, v, 0, NULL);
+	}
 	ir_store(ir, 8, cg->rec, REC_OFF(pid_tgid), v);
-	v = ir_vreg(ir);
-	ir_call(ir, BPF_FUNC_get_smp_processor_id, v, 0, NULL);
-	ir_store(ir, 4, cg->rec, REC_OFF(cpu), v);
+	/* Only -C prints the CPU: the field is left as reserved otherwise. */
+	if (cg->s->opt.print_cpu) {
+		v = ir_vreg(ir);
+		ir_call(ir, BPF_FUNC_get_smp_processor_id, v, 0, NULL);
+		ir_store(ir, 4, cg->rec, REC_OFF(cpu), v);
+	}
 	if (cg->p->wildcard)
 		emit_func_ip(cg);
 	if (cg->s->opt.timestamp) {
@@ -355,7 +363,7 @@ static void emit_body(struct cg *cg)
 int codegen_probe(struct session *s, struct probe *p, struct bpf_insn **insns,
 		  size_t *cnt, FILE *listing)
 {
-	struct cg cg = { .s = s, .p = p, .scratch_base = -1 };
+	struct cg cg = { .s = s, .p = p, .scratch_base = -1, .pid_tgid = -1 };
 	char err[256];
 	int ret;
 

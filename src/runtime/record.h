@@ -18,7 +18,7 @@
 
 struct rec_hdr {
 	__u32 probe_id;
-	__u32 cpu;
+	__u32 cpu;		/* written only with -C */
 	__u64 pid_tgid;		/* tgid << 32 | tid */
 	__u64 ts;		/* bpf_ktime_get_ns(), CLOCK_MONOTONIC */
 	char comm[REC_COMM_LEN];

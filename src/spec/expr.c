@@ -15,6 +15,16 @@
 
 enum tok_kind { TOK_EOF, TOK_INT, TOK_STR, TOK_IDENT, TOK_PUNCT };
 
+/*
+ * A probe argument may be 128 KiB long: enough for tens of thousands of
+ * nested parentheses, which would overflow the stack of this recursive
+ * parser, or for a chain "a+a+...+a" whose tree is as deep as it is long,
+ * which would overflow everything that walks the tree recursively
+ * (expr_free, expr_to_string, later passes). Found by tests/fuzz.
+ */
+#define MAX_NESTING 512		/* recursion levels: ~2 per parenthesis */
+#define MAX_NODES 4096		/* operators and operands in one expression */
+
 struct token {
 	enum tok_kind kind;
 	int op;			/* TOK_PUNCT: char or OP_* */
@@ -33,6 +43,8 @@ struct parser {
 	char *err;
 	size_t errlen;
 	bool failed;
+	int depth;		/* current recursion depth, < MAX_NESTING */
+	int nodes;		/* nodes allocated so far, <= MAX_NODES */
 };
 
 static void perr(struct parser *p, int pos, const char *fmt, ...)
@@ -298,12 +310,27 @@ static struct expr *new_expr(struct parser *p, enum expr_kind kind, int pos)
 {
 	struct expr *e = xcalloc(1, sizeof(*e));
 
+	/* Bounds the depth of the tree: see MAX_NODES. */
+	if (++p->nodes > MAX_NODES)
+		perr(p, pos, "expression too long: more than %d operators and operands",
+		     MAX_NODES);
 	e->kind = kind;
 	e->col = p->col_base + pos;
 	return e;
 }
 
 static struct expr *parse_ternary(struct parser *p);
+
+/* Enter one more level of recursion; false (error set) past MAX_NESTING. */
+static bool nest_enter(struct parser *p)
+{
+	if (p->depth >= MAX_NESTING) {
+		perr(p, p->tok.pos, "expression nested too deeply");
+		return false;
+	}
+	p->depth++;
+	return true;
+}
 
 /* Words that can start a type name inside a cast. */
 static const char *const type_words[] = {
@@ -532,7 +559,21 @@ static struct expr *parse_postfix(struct parser *p)
 	return e;
 }
 
+static struct expr *parse_unary_nested(struct parser *p);
+
+/* Unary operators and casts recurse without parentheses: "- - -x". */
 static struct expr *parse_unary(struct parser *p)
+{
+	struct expr *e;
+
+	if (!nest_enter(p))
+		return NULL;
+	e = parse_unary_nested(p);
+	p->depth--;
+	return e;
+}
+
+static struct expr *parse_unary_nested(struct parser *p)
 {
 	int pos = p->tok.pos;
 
@@ -599,7 +640,21 @@ static struct expr *parse_binary(struct parser *p, int min_prec)
 	return lhs;
 }
 
+static struct expr *parse_ternary_nested(struct parser *p);
+
+/* Every parenthesis, call, index and conditional recurses through here. */
 static struct expr *parse_ternary(struct parser *p)
+{
+	struct expr *e;
+
+	if (!nest_enter(p))
+		return NULL;
+	e = parse_ternary_nested(p);
+	p->depth--;
+	return e;
+}
+
+static struct expr *parse_ternary_nested(struct parser *p)
 {
 	struct expr *cond = parse_binary(p, 1);
 	struct expr *e;

@@ -197,7 +197,7 @@ struct cfg {
 	bool include_self;
 	pid_t self, pid, tid;
 	long uid;
-	bool timestamp, kstack;
+	bool timestamp, kstack, print_cpu;
 	int probe_id;
 	uint64_t pid_tgid, uid_gid;
 	bool ringbuf_full;
@@ -294,6 +294,7 @@ static void run_probe(struct fx *f, const struct cfg *c, const char *text, struc
 	s.opt.uid = c->uid;
 	s.opt.timestamp = c->timestamp;
 	s.opt.kstack = c->kstack;
+	s.opt.print_cpu = c->print_cpu;
 	s.self = c->self;
 	/* Never real maps: codegen only puts the numbers into the program. */
 	s.events_fd = EVENTS_FD;
@@ -1577,11 +1578,19 @@ UNIT_TEST(expr_record_header)
 	CHECK(r->submitted);
 	CHECK_EQ_INT(r->hdr.probe_id, 5);
 	CHECK_EQ_INT(r->hdr.pid_tgid, (4242ull << 32) | 4243);
-	CHECK_EQ_INT(r->hdr.cpu, 3);
 	CHECK(!memcmp(r->hdr.comm, "etrace-test\0\0\0\0\0", REC_COMM_LEN));
 	CHECK_EQ_INT(r->rec_size, sizeof(struct rec_hdr) + 8);
 	CHECK_EQ_INT(res_int(r, 0), 7);
+	/* Only what the output needs: no clock, stack or CPU without -t, -K, -C. */
 	CHECK(!r->calls[BPF_FUNC_ktime_get_ns] && !r->calls[BPF_FUNC_get_stack]);
+	CHECK(!r->calls[BPF_FUNC_get_smp_processor_id]);
+	/* The filters' pid_tgid is reused for the header. */
+	CHECK_EQ_INT(r->calls[BPF_FUNC_get_current_pid_tgid], 1);
+	free(r);
+	cfg.print_cpu = true;
+	r = RUN(&fx, "t:etrace:expr \"%d\", args->seven");
+	CHECK(r->submitted);
+	CHECK_EQ_INT(r->hdr.cpu, 3);
 	free(r);
 	/* A probe without a format: the header alone. */
 	r = RUN(&fx, "t:etrace:expr");
