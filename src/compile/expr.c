@@ -661,17 +661,25 @@ static struct val compile_index(struct cg *cg, const struct expr *e)
 
 /* --- operators ----------------------------------------------------------- */
 
+/*
+ * C's rule for the type of an integer literal: the first of int, unsigned
+ * int (hex and octal only), long, unsigned long (hex, octal, or too big)
+ * that holds it; a u suffix skips the signed ones, an l suffix the 32-bit
+ * ones.
+ */
 static struct val compile_int_literal(const struct expr *e)
 {
-	bool u = e->is_unsigned;
+	bool u = e->is_unsigned, any_sign = e->not_decimal;
 	int64_t v = (int64_t)e->ival;
 
 	/* Negative only for a character literal such as '\xff': an int, as in C. */
-	if (!u && v >= INT32_MIN && v <= INT32_MAX)
+	if (!e->is_long && !u && v >= INT32_MIN && v <= INT32_MAX)
 		return val_imm(v, ty_int(4, true), e->col);
-	if (u && e->ival <= UINT32_MAX)
-		return val_imm((int64_t)e->ival, ty_int(4, false), e->col);
-	return val_imm((int64_t)e->ival, ty_int(8, !u), e->col);
+	if (!e->is_long && (u || any_sign) && e->ival <= UINT32_MAX)
+		return val_imm(v, ty_int(4, false), e->col);
+	if (!u && e->ival <= INT64_MAX)
+		return val_imm(v, ty_int(8, true), e->col);
+	return val_imm(v, ty_int(8, false), e->col);
 }
 
 /* Materialise a 0/1 result of a comparison. */

@@ -31,6 +31,8 @@ struct token {
 	int pos;		/* offset in the text */
 	uint64_t ival;
 	bool is_unsigned;
+	bool is_long;		/* l/L suffix */
+	bool not_decimal;	/* hex or octal: may take an unsigned type */
 	char *text;		/* TOK_IDENT name / TOK_STR contents */
 	size_t len;
 };
@@ -187,8 +189,11 @@ static void lex_number(struct parser *p, struct token *tk)
 	while (*end == 'u' || *end == 'U' || *end == 'l' || *end == 'L') {
 		if (*end == 'u' || *end == 'U')
 			tk->is_unsigned = true;
+		else
+			tk->is_long = true;
 		end++;
 	}
+	tk->not_decimal = base != 10;
 	if (isalnum((unsigned char)*end) || *end == '_')
 		perr(p, (int)(end - p->text), "invalid digit '%c' in number", *end);
 	if (tk->ival > INT64_MAX)
@@ -454,6 +459,8 @@ static struct expr *parse_primary(struct parser *p)
 		e = new_expr(p, EXPR_INT, p->tok.pos);
 		e->ival = p->tok.ival;
 		e->is_unsigned = p->tok.is_unsigned;
+		e->is_long = p->tok.is_long;
+		e->not_decimal = p->tok.not_decimal;
 		next(p);
 		return e;
 	case TOK_STR:

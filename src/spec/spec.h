@@ -49,6 +49,8 @@ struct expr {
 	bool arrow;		/* EXPR_MEMBER: -> rather than . */
 	bool user;		/* EXPR_IDENT: written as name@user */
 	bool is_unsigned;	/* EXPR_INT: literal had a u suffix or is > INT64_MAX */
+	bool is_long;		/* EXPR_INT: l/L suffix */
+	bool not_decimal;	/* EXPR_INT: hex or octal (C gives them unsigned types too) */
 	uint64_t ival;
 	char *name;
 	char *str;

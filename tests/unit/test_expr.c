@@ -1176,6 +1176,14 @@ UNIT_TEST(expr_integer_literals)
 	EXPR(0xffffffffffffffff == args->m1);
 	EXPR(-2147483648 + args->zero);
 	EXPR(-9223372036854775807 - 1 == args->lmin);
+	/* Hex and octal take unsigned int before long; l skips the 32-bit types. */
+	EXPR(args->m1 < 0xffffffff);
+	EXPR(args->m1 < 4294967295);
+	EXPR(0x80000000 + args->zero);
+	EXPR(020000000000 > args->m1);
+	EXPR(1L << (40 + args->zero));
+	EXPR(1ul << (40 + args->zero));
+	EXPR(0xffffffffL + args->one);
 	fx_free(&fx);
 }
 
