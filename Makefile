@@ -3,9 +3,10 @@
 # make            build build/etrace (static)
 # make deps       install the Debian packages the build and tests need
 # make run        deps + build + trace a default probe for a few seconds (ARGS=... overrides)
-# make check      deps + build + every test (unit, runtime, VM lab); SAN=1 for ASan+UBSan
+# make check      deps + build + every test (unit, fuzz, runtime, VM lab); SAN=1 for ASan+UBSan
 # make install    PREFIX=/usr/local
 # make bench      start-up and overhead figures against bpftrace
+# make fuzz       libFuzzer (clang) on the spec parser for FUZZ_SECONDS (default 60)
 
 VERSION := 0.1.0
 PREFIX ?= /usr/local
@@ -47,22 +48,31 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)
 PROG_SRCS := $(sort $(wildcard tests/progs/*.c))
 PROGS := $(PROG_SRCS:tests/progs/%.c=$(BUILD)/progs/%)
+FUZZ_SRCS := tests/fuzz/fuzz_spec.c tests/fuzz/driver.c
+FUZZ_OBJS := $(FUZZ_SRCS:%.c=$(BUILD)/obj/%.o)
 RUNNER := $(BUILD)/etrace-runner
 
 ETRACE := $(BUILD)/etrace
 
-.PHONY: all deps run check unit runtime vm-check vm-shell install bench clean
+.PHONY: all deps run check unit runtime vm-check vm-shell install bench clean \
+	fuzz-driver fuzz fuzz-deps
 .DELETE_ON_ERROR:
 
 all: $(ETRACE) $(RUNNER) $(PROGS)
 
 # Packages: build (libbpf, libelf, zlib static archives), tests (bpftool to
-# look for leftover programs, busybox/qemu/cpio for the VM lab), bench (bpftrace).
+# look for leftover programs, busybox/qemu/cpio for the VM lab), bench (bpftrace),
+# fuzz (clang, which ships libFuzzer) only for make fuzz.
 DEPS := gcc make libc6-dev libbpf-dev libelf-dev zlib1g-dev linux-libc-dev \
 	bpftool busybox-static qemu-system-x86 cpio gzip xz-utils zstd kmod \
 	util-linux procps passwd
+FUZZ_DEPS := clang
 deps:
-	@missing=$$(for p in $(DEPS); do \
+	@$(call install_missing,$(DEPS))
+
+# $(call install_missing,PACKAGES): apt-get install those not installed yet.
+define install_missing
+	missing=$$(for p in $(1); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -70,6 +80,7 @@ deps:
 		apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
+endef
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -87,6 +98,13 @@ $(ETRACE): $(MAIN_OBJ) $(BUILD)/libetrace.a
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libetrace.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
+# The spec fuzzer's entry point with a main() that needs no libFuzzer (make check).
+$(BUILD)/fuzz-driver: $(FUZZ_OBJS) $(BUILD)/libetrace.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
+fuzz-driver: $(BUILD)/fuzz-driver
 
 $(RUNNER): $(BUILD)/obj/tests/runtime/runner.o
 	$(call msg,LINK,$@)
@@ -111,10 +129,15 @@ unit: $(BUILD)/unit-tests
 runtime: all
 	$(RUNNER) --etrace $(ETRACE) --progs $(BUILD)/progs tests/runtime/*.case
 
-# check: unit, runtime and VM lab results are summed into one closing line.
+# check: unit, fuzz, runtime and VM lab results are summed into one closing line.
+# Under SAN=1 the VM lab still boots the static build, which it needs.
+ifeq ($(SAN),1)
+VM_BUILD_ENV := ETRACE_VM_BUILD=build
+endif
 check: deps
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/unit-tests
-	$(Q)tests/check.sh $(BUILD)
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/unit-tests $(BUILD)/fuzz-driver
+	$(if $(VM_BUILD_ENV),$(Q)$(MAKE) --no-print-directory SAN=0 all)
+	$(Q)$(VM_BUILD_ENV) tests/check.sh $(BUILD)
 
 vm-check: all
 	tests/vm/lab.sh check $(BUILD)
@@ -130,7 +153,36 @@ install: $(ETRACE)
 bench: deps all
 	bench/startup.sh $(ETRACE)
 
+# fuzz: libFuzzer with ASan+UBSan on the spec and format parsers, built by clang
+# straight from the sources they need. The seeds are copied into
+# build-fuzz/corpus, which keeps what libFuzzer finds between runs; crashes
+# are written to build-fuzz/crashes/. FUZZ_ARGS adds libFuzzer options (-jobs=N,
+# -rss_limit_mb=N, ...). Not part of `make check`, which runs fuzz-driver instead.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_BUILD := build-fuzz
+FUZZ_LIB_SRCS := $(wildcard src/spec/*.c) src/output/format.c src/sym/ksym.c src/util.c
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -g -O1 -fno-omit-frame-pointer -Isrc \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+
+$(FUZZ_BUILD)/fuzz-spec: tests/fuzz/fuzz_spec.c $(FUZZ_LIB_SRCS) src/util.h \
+		$(wildcard src/spec/*.h src/output/*.h src/sym/*.h)
+	@mkdir -p $(dir $@)
+	$(call msg,CLANG,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_spec.c $(FUZZ_LIB_SRCS)
+
+fuzz-deps:
+	@$(call install_missing,$(FUZZ_DEPS))
+
+$(FUZZ_BUILD)/fuzz-spec: | fuzz-deps
+
+fuzz: $(FUZZ_BUILD)/fuzz-spec
+	@mkdir -p $(FUZZ_BUILD)/corpus $(FUZZ_BUILD)/crashes
+	cp tests/fuzz/corpus/spec/* $(FUZZ_BUILD)/corpus/
+	$(FUZZ_BUILD)/fuzz-spec -max_total_time=$(FUZZ_SECONDS) -dict=tests/fuzz/spec.dict \
+		-artifact_prefix=$(FUZZ_BUILD)/crashes/ $(FUZZ_ARGS) $(FUZZ_BUILD)/corpus
+
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -3,7 +3,8 @@
 #
 # tests/check.sh BUILD_DIR: the body of `make check`.
 #
-# Runs the unit tests, the runtime cases and (unless ETRACE_SKIP_VM is set
+# Runs the unit tests, a short deterministic run of the spec fuzzer
+# (tests/fuzz), the runtime cases and (unless ETRACE_SKIP_VM is set
 # or tests/vm/lab.sh is missing) the VM lab, showing each suite's output as
 # it runs. Each suite's last "N passed, N failed[, N skipped]" line is its
 # result; the results are summed and the very last line printed is
@@ -68,10 +69,13 @@ run_suite() {
 }
 
 run_suite unit "$BUILD/unit-tests" tests/unit
+run_suite fuzz "$BUILD/fuzz-driver" -n 20000 tests/fuzz/corpus/spec
 run_suite runtime "$BUILD/etrace-runner" --etrace "$BUILD/etrace" \
 	--progs "$BUILD/progs" tests/runtime/*.case
 if [ -x tests/vm/lab.sh ] && [ -z "${ETRACE_SKIP_VM:-}" ]; then
-	run_suite vm tests/vm/lab.sh check "$BUILD"
+	# The VM image needs static binaries: under SAN=1 the Makefile points
+	# ETRACE_VM_BUILD at the normal (static) build.
+	run_suite vm tests/vm/lab.sh check "${ETRACE_VM_BUILD:-$BUILD}"
 fi
 
 echo "=== summary"

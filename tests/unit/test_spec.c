@@ -1003,3 +1003,35 @@ UNIT_TEST(expr_params)
 	}
 	free(params);
 }
+
+/* Deep or huge expressions are refused before they can exhaust the stack. */
+UNIT_TEST(spec_expression_limits)
+{
+	size_t n = 20000;
+	char *text = malloc(2 * n + 2), err[256];
+	struct expr *e;
+
+	for (size_t i = 0; i < n; i++)
+		text[i] = '(';
+	text[n] = '1';
+	for (size_t i = 0; i < n; i++)
+		text[n + 1 + i] = ')';
+	text[2 * n + 1] = '\0';
+	e = expr_parse(text, 1, err, sizeof(err));
+	CHECK(!e);
+	CHECK(strstr(err, "expression nested too deeply") != NULL);
+	for (size_t i = 0; i < n; i++) {
+		text[2 * i] = 'a';
+		text[2 * i + 1] = '+';
+	}
+	text[2 * n - 1] = '\0';
+	e = expr_parse(text, 1, err, sizeof(err));
+	CHECK(!e);
+	CHECK(strstr(err, "expression too long") != NULL);
+	/* Well within the limits: 100 nested parentheses are fine. */
+	e = expr_parse("((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((1))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))",
+		       1, err, sizeof(err));
+	CHECK(e != NULL);
+	expr_free(e);
+	free(text);
+}
