@@ -166,10 +166,16 @@ static struct val compile_builtin(struct cg *cg, const struct builtin *b, int co
 {
 	int r = ir_vreg(cg->ir);
 
-	ir_call(cg->ir, b->helper, r, 0, NULL);
+	/* The filters already asked for pid_tgid: no second helper call. */
+	if (b->helper == BPF_FUNC_get_current_pid_tgid && cg->pid_tgid >= 0)
+		ir_mov(cg->ir, r, cg->pid_tgid);
+	else
+		ir_call(cg->ir, b->helper, r, 0, NULL);
 	if (b->shift)
 		ir_alu_imm(cg->ir, BPF_RSH, r, b->shift);
-	extend(cg, r, b->size, b->is_signed);
+	/* After ">> 32" the value is already a zero-extended u32. */
+	if (b->shift + b->size * 8 != 64 || b->is_signed)
+		extend(cg, r, b->size, b->is_signed);
 	if (!strcmp(b->name, "$task")) {
 		int id = cg_btf(cg) ? ktype_find(cg_btf(cg), "struct task_struct") : -1;
 
