@@ -21,6 +21,7 @@
 #include "output/format.h"
 #include "runtime/loader.h"
 #include "runtime/record.h"
+#include "sym/ksym.h"
 #include "util.h"
 
 /* The output side renders at most this many values per event. */
@@ -100,10 +101,19 @@ static void emit_func_ip(struct cg *cg)
 	int v = ir_vreg(cg->ir);
 
 	switch (p->mech) {
-	case MECH_FENTRY:
+	case MECH_FENTRY: {
 		/* One program per function: the answer is a constant. */
-		ir_mov_imm(cg->ir, v, (int64_t)p->targets[p->cur_target].addr);
+		struct ktarget *t = &p->targets[p->cur_target];
+
+		if (!t->addr) {
+			const struct ksym *k = ksyms__find_in(cg->s->ksyms, t->name,
+							      t->module ? t->module : "kernel");
+
+			t->addr = k ? k->addr : 0;
+		}
+		ir_mov_imm(cg->ir, v, (int64_t)t->addr);
 		break;
+	}
 	case MECH_KPROBE_MULTI:
 		ir_call(cg->ir, BPF_FUNC_get_func_ip, v, 1, &cg->ctx);
 		break;

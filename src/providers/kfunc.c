@@ -12,12 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/btf.h>
 
 #include "providers/kfunc.h"
 #include "providers/provider.h"
 #include "runtime/loader.h"
 #include "runtime/tracefs.h"
 #include "sym/ksym.h"
+#include "types/ktypes.h"
 #include "util.h"
 
 /* fentry needs one program per function. */
@@ -82,17 +84,15 @@ static bool blacklisted(const char *blacklist, const char *name)
 	return false;
 }
 
-static void add_target(struct session *s, struct probe *p, size_t *cap, const char *name,
-		       const char *module)
+static void add_target(struct probe *p, size_t *cap, const char *name, const char *module)
 {
-	const struct ksym *k = ksyms__find_in(s->ksyms, name, module ? module : "kernel");
 	struct ktarget *t;
 
 	p->targets = grow_array(p->targets, cap, p->ntargets + 1, sizeof(*p->targets));
 	t = &p->targets[p->ntargets++];
 	t->name = xstrdup(name);
 	t->module = module ? xstrdup(module) : NULL;
-	t->addr = k ? k->addr : 0;
+	t->addr = 0;	/* looked up in kallsyms only if needed */
 }
 
 static int cmp_target(const void *a, const void *b)
@@ -145,7 +145,7 @@ static int resolve_wildcard(struct session *s, struct probe *p)
 			continue;
 		if (black && blacklisted(black, name))
 			continue;
-		add_target(s, p, &cap, name, module);
+		add_target(p, &cap, name, module);
 	}
 	free(aff);
 	free(black);
@@ -162,23 +162,41 @@ static int resolve_wildcard(struct session *s, struct probe *p)
 	return 0;
 }
 
-static const struct ksym *find_func(struct session *s, const char *name, const char *module)
+/*
+ * Does kernel function @name exist (in @module, if given)? The kernel's BTF
+ * answers for vmlinux in well under a millisecond once loaded, while
+ * /proc/kallsyms costs tens of milliseconds to produce: it is read only for
+ * module functions, names BTF does not know, suggestions and stacks.
+ * *@found_module receives the module of a kallsyms match (NULL: vmlinux).
+ */
+static bool lookup_func(struct session *s, const char *name, const char *module,
+			const char **found_module)
 {
-	return ksyms__find_in(s->ksyms, name, module);
+	struct btf *btf = module ? NULL : ktypes_vmlinux(s);
+	const struct ksym *k;
+
+	*found_module = NULL;
+	if (btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0)
+		return true;
+	k = ksyms__find_in(s->ksyms, name, module);
+	if (k && strcmp(k->module, "kernel"))
+		*found_module = k->module;
+	return k != NULL;
 }
 
 /*
  * System calls have had many names: sys_read, SyS_read (before 4.17),
  * __x64_sys_read (x86-64 since 4.17), plus ksys_read helpers. Accept any
- * of them and use what this kernel has.
+ * of them and use what this kernel has (a malloc'ed name, or NULL).
  */
 static const char *const syscall_prefixes[] = {
 	"__x64_sys_", "__se_sys_", "__do_sys_", "sys_", "SyS_", "ksys_",
 };
 
-static const struct ksym *resolve_syscall(struct session *s, const char *name)
+static char *resolve_syscall(struct session *s, const char *name)
 {
 	static const char *const try_order[] = { "__x64_sys_", "sys_", "SyS_", "ksys_" };
+	const char *module;
 
 	for (size_t i = 0; i < ARRAY_SIZE(syscall_prefixes); i++) {
 		size_t n = strlen(syscall_prefixes[i]);
@@ -187,11 +205,10 @@ static const struct ksym *resolve_syscall(struct session *s, const char *name)
 			continue;
 		for (size_t j = 0; j < ARRAY_SIZE(try_order); j++) {
 			char *cand = xasprintf("%s%s", try_order[j], name + n);
-			const struct ksym *k = find_func(s, cand, NULL);
 
+			if (lookup_func(s, cand, NULL, &module) && !module)
+				return cand;
 			free(cand);
-			if (k)
-				return k;
 		}
 	}
 	return NULL;
@@ -219,24 +236,6 @@ static void unknown_function(struct session *s, struct probe *p)
 	suggest_free(&sg);
 }
 
-/* Is @name in available_filter_functions (ftrace can patch it)? */
-static bool is_traceable(struct session *s, const char *name)
-{
-	char *aff = read_tracefs_file(s, "available_filter_functions");
-	size_t len = strlen(name);
-	bool found = false;
-
-	if (!aff)
-		return true;	/* unknown: let the kernel decide */
-	for (char *q = aff; (q = strstr(q, name)); q += len)
-		if ((q == aff || q[-1] == '\n') && (q[len] == '\n' || q[len] == ' ' || !q[len])) {
-			found = true;
-			break;
-		}
-	free(aff);
-	return found;
-}
-
 static bool is_syscall_wrapper(const char *name)
 {
 	return !strncmp(name, "__x64_sys_", 10) || !strncmp(name, "__ia32_sys_", 11);
@@ -245,31 +244,35 @@ static bool is_syscall_wrapper(const char *name)
 static int resolve_name(struct session *s, struct probe *p)
 {
 	const struct probe_spec *ps = &p->spec;
-	const struct ksym *k = find_func(s, ps->function, ps->library);
-	char *black;
+	const char *module = NULL;
+	char *name = NULL, *black;
 	size_t cap = 0;
 
-	if (!k && !ps->library)
-		k = resolve_syscall(s, ps->function);
-	if (!k) {
+	if (lookup_func(s, ps->function, ps->library, &module))
+		name = xstrdup(ps->function);
+	else if (!ps->library)
+		name = resolve_syscall(s, ps->function);
+	if (!name) {
 		unknown_function(s, p);
 		return ERR_USAGE;
 	}
 	black = read_blacklist();
-	if (black && blacklisted(black, k->name)) {
+	if (black && blacklisted(black, name)) {
 		pr_err("probe %d, column %d: kernel function '%s' cannot be traced: it is on the "
-		       "kernel's kprobe blacklist", ps->index, ps->function_col, k->name);
+		       "kernel's kprobe blacklist", ps->index, ps->function_col, name);
 		free(black);
+		free(name);
 		return ERR_USAGE;
 	}
 	free(black);
-	add_target(s, p, &cap, k->name, strcmp(k->module, "kernel") ? k->module : NULL);
-	p->func_name = xstrdup(k->name);
-	p->traceable = is_traceable(s, k->name);
-	p->syscall_wrapper = is_syscall_wrapper(k->name);
-	if (strcmp(k->name, ps->function))
+	add_target(p, &cap, name, module);
+	p->func_name = name;
+	/* Whether ftrace can patch it is left to the kernel: fentry falls back. */
+	p->traceable = true;
+	p->syscall_wrapper = is_syscall_wrapper(name);
+	if (strcmp(name, ps->function))
 		pr_verbose(s->opt.verbose, "probe %d: %s resolved to %s\n", ps->index,
-			   ps->function, k->name);
+			   ps->function, name);
 	return 0;
 }
 
