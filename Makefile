@@ -117,7 +117,7 @@ $(BUILD)/progs/%: tests/progs/%.c
 	$(Q)$(CC) -std=gnu11 -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Werror \
 		-static -o $@ $<
 
-ARGS ?= -M 10 t:sched:sched_process_exec
+ARGS ?= -M 10 't:sched:sched_process_exec "%s", args->filename'
 run: deps $(ETRACE)
 	@echo "etrace $(ARGS)   (starting a few processes to trace)"
 	@( sleep 1; for i in 1 2 3 4 5 6 7 8 9 10; do /bin/true; sleep 0.2; done ) &
