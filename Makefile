@@ -150,8 +150,11 @@ install: $(ETRACE)
 	install -D -m 0755 $(ETRACE) $(DESTDIR)$(PREFIX)/sbin/etrace
 	install -D -m 0644 docs/etrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/etrace.8
 
+# bench: start-up and per-event cost against bpftrace (and BCC with
+# BENCH_ARGS=--with-bcc), then kernel-function start-up in the VM lab.
 bench: deps all
-	bench/startup.sh $(ETRACE)
+	bench/startup.sh $(BENCH_ARGS) $(ETRACE)
+	bench/overhead.sh $(BENCH_ARGS) $(ETRACE)
 
 # fuzz: libFuzzer with ASan+UBSan on the spec and format parsers, built by clang
 # straight from the sources they need. The seeds are copied into

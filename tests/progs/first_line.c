@@ -7,7 +7,8 @@
  * just before fork() to the arrival of its Nth event line (default 1). An
  * event line starts with a digit (etrace's and BCC trace's PID column), so
  * headers and "Attaching 1 probe..." are skipped. It then keeps draining the
- * output for HOLD_MS (default 1000), reads the child's peak RSS (VmHWM) and
+ * output for HOLD_MS (default 1000), reads the child's peak RSS (VmHWM, or the
+ * Rss of smaps_rollup if that is larger: see hwm_kb) and
  * stops it with SIGINT (SIGKILL after 5 s). COMMAND's stderr is inherited.
  * Prints one line on stdout:
  *
@@ -36,21 +37,36 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static long hwm_kb(pid_t pid)
+static long proc_field_kb(pid_t pid, const char *file, const char *field)
 {
 	char path[64], line[256];
+	size_t len = strlen(field);
 	long kb = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "VmHWM:", 6))
-			kb = strtol(line + 6, NULL, 10);
+		if (!strncmp(line, field, len))
+			kb = strtol(line + len, NULL, 10);
 	fclose(f);
 	return kb;
+}
+
+/*
+ * Peak RSS so far: VmHWM, but never less than the current Rss counted from
+ * the page tables (smaps_rollup). Before Linux 6.2 the counters behind
+ * VmHWM/VmRSS were kept per thread and folded into the process's only every
+ * 64 page faults, so a small process could show "VmHWM: 4 kB".
+ */
+static long hwm_kb(pid_t pid)
+{
+	long hwm = proc_field_kb(pid, "status", "VmHWM:");
+	long rss = proc_field_kb(pid, "smaps_rollup", "Rss:");
+
+	return rss > hwm ? rss : hwm;
 }
 
 static int usage(void)
