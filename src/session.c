@@ -53,7 +53,7 @@ const char *mech_name(enum mech m)
 	}
 }
 
-static void probe_detach(struct probe *p)
+void probe_detach(struct probe *p)
 {
 	/* Links before perf events, newest first. */
 	for (size_t i = p->nfds; i-- > 0;)
@@ -75,6 +75,8 @@ void session_detach(struct session *s)
 static void probe_free(struct probe *p)
 {
 	probe_detach(p);
+	if (p->attach_btf_obj_fd > 0)
+		close(p->attach_btf_obj_fd);
 	free(p->fds);
 	free(p->progs);
 	for (size_t i = 0; i < p->ntargets; i++) {

@@ -141,6 +141,9 @@ struct session {
 void session_init(struct session *s);
 void session_teardown(struct session *s);
 
+/* Close @p's links, perf events and extra programs, remove legacy kprobes. */
+void probe_detach(struct probe *p);
+
 /* Detach every probe (close links and perf events); idempotent. */
 void session_detach(struct session *s);
 

@@ -301,16 +301,10 @@ static int kfunc_resolve(struct session *s, struct probe *p)
 
 void kfunc_reset(struct probe *p)
 {
-	for (size_t i = p->nfds; i-- > 0;)
-		close(p->fds[i]);
-	p->nfds = 0;
-	for (size_t i = 0; i < p->nprogs; i++)
-		close(p->progs[i]);
-	p->nprogs = 0;
+	probe_detach(p);
 	if (p->prog_fd >= 0)
 		close(p->prog_fd);
 	p->prog_fd = -1;
-	kprobe_legacy_remove(p);
 	p->attach_btf_id = 0;
 	if (p->attach_btf_obj_fd > 0)
 		close(p->attach_btf_obj_fd);
