@@ -130,6 +130,9 @@ int main(int argc, char **argv)
 		break;
 	}
 	libbpf_set_print(libbpf_quiet);
+	/* Fewer, larger writes when busy; the loop flushes after every batch. */
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	ret = start(&s);
 	if (!ret)
 		ret = events_loop(&s);

@@ -120,6 +120,35 @@ static const char *parse_conv(const char *s, struct fmt_conv *c, char *err, size
 	return s + 1;
 }
 
+/* "%<flags><width>.<prec><len><conv>" for snprintf. */
+static void build_spec(const struct fmt_conv *c, const char *len, char conv, char *buf,
+		       size_t size)
+{
+	int n = snprintf(buf, size, "%%%s", c->flags);
+
+	if (c->width >= 0)
+		n += snprintf(buf + n, size - n, "%d", c->width);
+	if (c->precision >= 0)
+		n += snprintf(buf + n, size - n, ".%d", c->precision);
+	snprintf(buf + n, size - n, "%s%c", len, conv);
+}
+
+/* What snprintf gets for @c: integers as long long, text as %s. */
+static void prepare_spec(struct fmt_conv *c)
+{
+	switch (c->conv) {
+	case 's': case 'p': case 'K':
+		build_spec(c, "", 's', c->spec, sizeof(c->spec));
+		break;
+	case 'c':
+		build_spec(c, "", 'c', c->spec, sizeof(c->spec));
+		break;
+	default:
+		build_spec(c, "ll", c->conv, c->spec, sizeof(c->spec));
+		break;
+	}
+}
+
 int fmt_parse(const char *fmt, int col, struct fmt_spec *out, char *err, size_t errlen)
 {
 	size_t cap = 0, tlen = 0, lit_start = 0;
@@ -143,6 +172,8 @@ int fmt_parse(const char *fmt, int col, struct fmt_spec *out, char *err, size_t 
 		}
 		c.col = col + (int)(s - fmt);
 		s = parse_conv(s + 1, &c, err, errlen, &ret);
+		if (!ret)
+			prepare_spec(&c);
 		out->convs[out->nconvs++] = c;
 		lit_start = tlen;
 	}
@@ -157,19 +188,6 @@ void fmt_free(struct fmt_spec *f)
 	free(f->text);
 	free(f->convs);
 	memset(f, 0, sizeof(*f));
-}
-
-/* "%<flags><width>.<prec><len><conv>" for snprintf. */
-static void build_spec(const struct fmt_conv *c, const char *len, char conv, char *buf,
-		       size_t size)
-{
-	int n = snprintf(buf, size, "%%%s", c->flags);
-
-	if (c->width >= 0)
-		n += snprintf(buf + n, size - n, "%d", c->width);
-	if (c->precision >= 0)
-		n += snprintf(buf + n, size - n, ".%d", c->precision);
-	snprintf(buf + n, size - n, "%s%c", len, conv);
 }
 
 static long long as_signed(uint64_t v, int size)
@@ -190,7 +208,7 @@ static unsigned long long as_unsigned(uint64_t v, int size)
 static int render_one(const struct fmt_conv *c, const void *val, int str_size,
 		      struct ksyms *ks, char *buf, size_t len)
 {
-	char spec[48], tmp[4200];	/* -Z allows 4096 bytes */
+	char tmp[4200];	/* -Z allows 4096 bytes */
 	uint64_t v = 0;
 
 	if (c->conv != 's')
@@ -203,30 +221,24 @@ static int render_one(const struct fmt_conv *c, const void *val, int str_size,
 		/* A longer string than -Z allows is shown cut, with "...". */
 		snprintf(tmp, sizeof(tmp), "%.*s%s", (int)(n > max ? max : n), str,
 			 n > max ? "..." : "");
-		build_spec(c, "", 's', spec, sizeof(spec));
-		return snprintf(buf, len, spec, tmp);
+		return snprintf(buf, len, c->spec, tmp);
 	}
 	case 'c':
-		build_spec(c, "", 'c', spec, sizeof(spec));
-		return snprintf(buf, len, spec, (int)(unsigned char)v);
+		return snprintf(buf, len, c->spec, (int)(unsigned char)v);
 	case 'p':
-		build_spec(c, "", 's', spec, sizeof(spec));
 		snprintf(tmp, sizeof(tmp), "0x%llx", (unsigned long long)v);
-		return snprintf(buf, len, spec, tmp);
+		return snprintf(buf, len, c->spec, tmp);
 	case 'K':
 		/* No symbol table (e.g. a caller that never loads one). */
 		if (ks)
 			ksyms__format(ks, v, false, tmp, sizeof(tmp));
 		else
 			snprintf(tmp, sizeof(tmp), "[unknown]");
-		build_spec(c, "", 's', spec, sizeof(spec));
-		return snprintf(buf, len, spec, tmp);
+		return snprintf(buf, len, c->spec, tmp);
 	case 'd': case 'i':
-		build_spec(c, "ll", c->conv, spec, sizeof(spec));
-		return snprintf(buf, len, spec, as_signed(v, c->size));
+		return snprintf(buf, len, c->spec, as_signed(v, c->size));
 	default:
-		build_spec(c, "ll", c->conv, spec, sizeof(spec));
-		return snprintf(buf, len, spec, as_unsigned(v, c->size));
+		return snprintf(buf, len, c->spec, as_unsigned(v, c->size));
 	}
 }
 

@@ -26,6 +26,7 @@ struct fmt_conv {
 	int size;		/* bytes of the C type (1, 2, 4 or 8); strings: 0 */
 	bool is_signed;
 	int col;		/* column of the '%' in the probe text */
+	char spec[40];		/* the snprintf conversion, built once when parsed */
 };
 
 struct fmt_spec {
