@@ -91,7 +91,7 @@ static void flush_stdout(struct session *s)
  * million events a second that is a few hundred kilobytes of buffer, and
  * wakeups fall to at most a thousand a second.
  */
-#define BUSY_BATCH 64
+#define BUSY_BATCH 8
 #define BUSY_PAUSE_NS 1000000
 
 static void let_batch_build(void)
