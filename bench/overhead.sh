@@ -117,24 +117,10 @@ debug() { [ -z "${BENCH_DEBUG:-}" ] || echo "[$*]" >&2; }
 
 declare -A NA   # tracer -> reason it is not measured
 
-APT_UPDATED=0
-apt_install() {
-	if [ "$(id -u)" != 0 ]; then
-		echo "overhead.sh: not root, cannot install $*" >&2
-		return 1
-	fi
-	if [ $APT_UPDATED = 0 ]; then
-		echo "installing $* ..." >&2
-		apt-get update -qq >/dev/null 2>&1 || true
-		APT_UPDATED=1
-	fi
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1
-}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
-if ! command -v bpftrace >/dev/null; then
-	apt_install bpftrace || true
-	command -v bpftrace >/dev/null || NA[bpftrace]="bpftrace not installed"
-fi
+need_bpftrace NA
 if [ $WITH_BCC = 1 ]; then
 	# bench/startup.sh --with-bcc installs bpfcc-tools and the kernel headers
 	# BCC needs on this machine; we only check.
