@@ -113,7 +113,7 @@ int expr_parse_params(const char *text, int col_base, struct param **params,
 /* Print an expression back as C text (for -v and tests). */
 char *expr_to_string(const struct expr *e);
 
-/* "probe 1 't:sched:foo'" style label used as the prefix of messages. */
+/* What kind of probe @spec is, in words ("tracepoint", "kernel return probe"...). */
 const char *spec_kind_name(const struct probe_spec *spec);
 
 #endif /* __ETRACE_SPEC_H */
