@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +188,10 @@ static bool handle_opt(int c, const char *arg, struct options *opt)
 	case OPT_UID:
 		if (!parse_num("--uid", arg, 0, &v))
 			return false;
+		if ((unsigned long)v > UINT32_MAX) {
+			pr_err("--uid must be at most %u, got '%s'", UINT32_MAX, arg);
+			return false;
+		}
 		opt->uid = v;
 		return true;
 	case 'Z':
@@ -221,6 +226,30 @@ static bool handle_opt(int c, const char *arg, struct options *opt)
 	}
 }
 
+/*
+ * getopt_long's error for the option just read: long options are named
+ * as written (up to any '='), short ones by their letter.
+ */
+static void bad_option(int c, int argc, char **argv)
+{
+	const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+	const char *what = c == ':' ? "missing value for option" : "unknown option";
+
+	if (!strncmp(arg, "--", 2)) {
+		const char *eq = strchr(arg, '=');
+		int len = eq ? (int)(eq - arg) : (int)strlen(arg);
+
+		if (c == '?' && eq && optopt)
+			pr_err("option '%.*s' takes no value (try --help)", len, arg);
+		else
+			pr_err("%s '%.*s' (try --help)", what, len, arg);
+	} else if (optopt > 0 && optopt < 128) {
+		pr_err("%s '-%c' (try --help)", what, optopt);
+	} else {
+		pr_err("%s '%s' (try --help)", what, arg);
+	}
+}
+
 enum cli_result cli_parse(int argc, char **argv, struct options *opt)
 {
 	int c;
@@ -244,14 +273,7 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opt)
 			return CLI_EXIT_OK;
 		}
 		if (c == '?' || c == ':') {
-			const char *name = optopt ? NULL : argv[optind - 1];
-
-			if (name)
-				pr_err("%s '%s' (try --help)", c == ':' ? "missing value for option" :
-				       "unknown option", name);
-			else
-				pr_err("%s '-%c' (try --help)", c == ':' ? "missing value for option" :
-				       "unknown option", optopt);
+			bad_option(c, argc, argv);
 			return CLI_USAGE;
 		}
 		if (!handle_opt(c, optarg, opt))

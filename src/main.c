@@ -141,9 +141,14 @@ int main(int argc, char **argv)
 	 * buffer fills, and those events were not asked for.
 	 */
 	session_detach(&s);
-	/* A closed stdout is how "| head" ends us: not an error. */
-	if (fflush(stdout) == EOF && errno != EPIPE)
-		ret = ERR_RUNTIME;
+	/* A closed stdout is how "| head" ends us: not an error; others are. */
+	if (fflush(stdout) == EOF && !s.out_errno)
+		s.out_errno = errno;
+	if (s.out_errno && s.out_errno != EPIPE) {
+		pr_err("cannot write the output: %s", strerror(s.out_errno));
+		if (!ret)
+			ret = ERR_RUNTIME;
+	}
 	if (!ret)
 		report_lost(&s);
 	session_teardown(&s);

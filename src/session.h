@@ -130,6 +130,8 @@ struct session {
 	long printed;		/* events printed, for -M */
 	bool done;		/* stop the event loop */
 	bool out_broken;	/* stdout closed under us */
+	int out_errno;		/* why writing stdout failed (EPIPE: closed, quietly) */
+	unsigned long ring_size;	/* bytes of the ring buffer */
 	bool any_action;	/* some probe has a format string: "-" column */
 	int ncpus;
 	struct btf *vmlinux_btf;	/* loaded on first use */

@@ -205,6 +205,8 @@ static int layout_values(struct session *s, struct probe *p)
 	char err[256];
 	int off = 0;
 
+	if (p->fmt || p->slots)
+		return 0;	/* laid out by an earlier build of this probe */
 	if (!ps->format) {
 		if (ps->nargs)
 			pr_err("probe %d: arguments without a format string", ps->index);
@@ -245,6 +247,15 @@ static int layout_values(struct session *s, struct probe *p)
 	return 0;
 }
 
+/* Store an 8-byte value at @off in the record (offsets past s16 included). */
+static void store_value(struct cg *cg, int off, int v)
+{
+	if (off <= INT16_MAX)
+		ir_store(cg->ir, 8, cg->rec, (int16_t)off, v);
+	else
+		ir_store(cg->ir, 8, rec_addr(cg, off), 0, v);
+}
+
 static void emit_values(struct cg *cg)
 {
 	struct probe *p = cg->p;
@@ -264,7 +275,7 @@ static void emit_values(struct cg *cg)
 			cg_error(cg, v.col, "%%%c needs an integer, but this is a string or array "
 				 "(use %%s)", c->conv);
 		} else {
-			ir_store(cg->ir, 8, cg->rec, (int16_t)off, cg_int_reg(cg, &v));
+			store_value(cg, off, cg_int_reg(cg, &v));
 		}
 	}
 }
@@ -380,6 +391,13 @@ int codegen_probe(struct session *s, struct probe *p, struct bpf_insn **insns,
 	ret = layout_values(s, p);
 	if (ret)
 		return ret;
+	/* A record must fit in the ring buffer (with its 8-byte header). */
+	if (s->ring_size && (unsigned long)codegen_record_size(s, p) + 8 > s->ring_size) {
+		pr_err("probe %d: one event needs %d bytes, more than the %lu-byte ring buffer; "
+		       "raise -b or lower -Z", p->spec.index, codegen_record_size(s, p),
+		       s->ring_size);
+		return ERR_USAGE;
+	}
 	cg.ir = ir_new();
 	cg.ctx = ir_ctx(cg.ir);
 	cg.out = ir_label(cg.ir);

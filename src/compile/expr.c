@@ -626,8 +626,16 @@ static struct val index_memory(struct cg *cg, const struct expr *e, struct val *
 			 (long long)ix->imm, base->ty.array_len);
 		return val_dummy(e->col);
 	}
-	if (ix->where == VAL_IMM)
-		return load_btf(cg, ptr, off + (int)ix->imm * esize, elem, base->ty.user, e->col);
+	if (ix->where == VAL_IMM) {
+		int64_t at = (int64_t)off + ix->imm * (int64_t)esize;
+
+		if (ix->imm > INT32_MAX || ix->imm < INT32_MIN || at > INT32_MAX || at < INT32_MIN) {
+			cg_error(cg, e->rhs->col, "index %lld is too far from the start",
+				 (long long)ix->imm);
+			return val_dummy(e->col);
+		}
+		return load_btf(cg, ptr, (int)at, elem, base->ty.user, e->col);
+	}
 	/* A variable index: the address is computed, then read like any other. */
 	int addr = int_copy(cg, ix);
 

@@ -4,6 +4,7 @@
  * shared/bcc-trace-reference.md, section 3), so scripts that parse its
  * output keep working.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -194,8 +195,10 @@ int output_event(struct session *s, const void *data, size_t size)
 		return 0;
 	if (!format_event(s, p, h, data, &len))
 		return 0;
-	if (fwrite(s->line, 1, len, stdout) != len)
+	if (fwrite(s->line, 1, len, stdout) != len) {
 		s->out_broken = true;
+		s->out_errno = errno;
+	}
 	if (s->opt.max_events && ++s->printed >= s->opt.max_events)
 		return 1;
 	return 0;

@@ -78,7 +78,7 @@ static bool blacklisted(const char *blacklist, const char *name)
 	size_t len = strlen(name);
 
 	for (const char *p = blacklist; p && (p = strstr(p, name)); p += len)
-		if ((p[-1] == '\t' || p[-1] == ' ') && (p[len] == '\n' || p[len] == '\0' ||
+		if ((p == blacklist || p[-1] == '\t' || p[-1] == ' ') && (p[len] == '\n' || p[len] == '\0' ||
 							p[len] == ' ' || p[len] == '\t'))
 			return true;
 	return false;

@@ -25,6 +25,11 @@ int events_setup_signals(struct session *s)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	/* Signals whose default is to die: end cleanly, detaching everything. */
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGALRM);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return ERR_RUNTIME;
 	s->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -79,8 +84,10 @@ int events_open(struct session *s)
 
 static void flush_stdout(struct session *s)
 {
-	if (fflush(stdout) == EOF)
+	if (fflush(stdout) == EOF) {
 		s->out_broken = true;
+		s->out_errno = errno;
+	}
 }
 
 /*

@@ -70,6 +70,7 @@ int loader_create_maps(struct session *s)
 	/* The kernel caps a ring buffer below 4 GiB. */
 	if (size > (1UL << 31))
 		size = 1UL << 31;
+	s->ring_size = size;
 	s->events_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "etrace_events", 0, 0,
 				      (__u32)size, &opts);
 	if (s->events_fd < 0)
