@@ -95,9 +95,10 @@ static int fentry_one(struct session *s, struct probe *p, size_t i)
 	if (ret)
 		return ret;
 	p->cur_target = (int)i;
-	ret = provider_build(s, p, true);
+	ret = kfunc_build(s, p, BPF_PROG_TYPE_TRACING,
+			  p->is_return ? BPF_TRACE_FEXIT : BPF_TRACE_FENTRY);
 	if (ret)
-		return ret > 0 ? KF_FALLBACK : ret;
+		return ret;
 	fd = bpf_raw_tracepoint_open(NULL, p->prog_fd);
 	probe_add_prog(p, p->prog_fd);
 	p->prog_fd = -1;
@@ -120,8 +121,6 @@ int fentry_install(struct session *s, struct probe *p)
 				   "have their own program", p->ntargets, MAX_FENTRY_TARGETS);
 		return KF_FALLBACK;
 	}
-	p->prog_type = BPF_PROG_TYPE_TRACING;
-	p->attach_type = p->is_return ? BPF_TRACE_FEXIT : BPF_TRACE_FENTRY;
 	for (size_t i = 0; i < p->ntargets; i++) {
 		int ret = fentry_one(s, p, i);
 

@@ -299,6 +299,16 @@ static int kfunc_resolve(struct session *s, struct probe *p)
 	return 0;
 }
 
+int kfunc_build(struct session *s, struct probe *p, int prog_type, int attach_type)
+{
+	int ret;
+
+	p->prog_type = prog_type;
+	p->attach_type = attach_type;
+	ret = provider_build(s, p, true);
+	return ret > 0 ? KF_FALLBACK : ret;
+}
+
 void kfunc_reset(struct probe *p)
 {
 	probe_detach(p);

@@ -21,6 +21,13 @@ int kprobe_install(struct session *s, struct probe *p);
 int kprobe_multi_install(struct session *s, struct probe *p);
 int kprobe_legacy_install(struct session *s, struct probe *p);
 
+/*
+ * Compile and load @p as @prog_type (expecting @attach_type at load):
+ * 0, KF_FALLBACK when the kernel refused the program (reason noted), or
+ * a fatal ERR_* (e.g. an expression error, printed).
+ */
+int kfunc_build(struct session *s, struct probe *p, int prog_type, int attach_type);
+
 /* Close whatever a failed attempt left (programs, links, legacy events). */
 void kfunc_reset(struct probe *p);
 

@@ -116,10 +116,9 @@ int kprobe_install(struct session *s, struct probe *p)
 				   "be probed one by one", p->ntargets, MAX_SINGLE_TARGETS);
 		return KF_FALLBACK;
 	}
-	p->prog_type = BPF_PROG_TYPE_KPROBE;
-	ret = provider_build(s, p, true);
+	ret = kfunc_build(s, p, BPF_PROG_TYPE_KPROBE, 0);
 	if (ret)
-		return ret > 0 ? KF_FALLBACK : ret;
+		return ret;
 	for (size_t i = 0; i < p->ntargets; i++) {
 		int fd = open_pmu_kprobe(type, p, &p->targets[i]);
 
@@ -147,13 +146,11 @@ int kprobe_multi_install(struct session *s, struct probe *p)
 	const char **syms;
 	int ret, fd;
 
-	p->prog_type = BPF_PROG_TYPE_KPROBE;
-	p->attach_type = BPF_TRACE_KPROBE_MULTI;
-	ret = provider_build(s, p, true);
-	if (ret > 0)
+	ret = kfunc_build(s, p, BPF_PROG_TYPE_KPROBE, BPF_TRACE_KPROBE_MULTI);
+	if (ret == KF_FALLBACK)
 		probe_note_failure(p, "kprobe-multi: needs Linux 5.18 or later");
 	if (ret)
-		return ret > 0 ? KF_FALLBACK : ret;
+		return ret;
 	syms = xcalloc(p->ntargets, sizeof(*syms));
 	for (size_t i = 0; i < p->ntargets; i++)
 		syms[i] = p->targets[i].name;
@@ -255,10 +252,9 @@ int kprobe_legacy_install(struct session *s, struct probe *p)
 		probe_note_failure(p, "kprobe-legacy: at most %d functions", MAX_LEGACY_TARGETS);
 		return KF_FALLBACK;
 	}
-	p->prog_type = BPF_PROG_TYPE_KPROBE;
-	ret = provider_build(s, p, true);
+	ret = kfunc_build(s, p, BPF_PROG_TYPE_KPROBE, 0);
 	if (ret)
-		return ret > 0 ? KF_FALLBACK : ret;
+		return ret;
 	for (size_t i = 0; i < p->ntargets; i++) {
 		int err = legacy_one(s, p, tfs, i);
 
