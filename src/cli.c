@@ -20,6 +20,7 @@ enum {
 	OPT_UID = 1000,
 	OPT_VERSION,
 	OPT_MECHANISM,
+	OPT_RAW_STRINGS,
 };
 
 static const struct option long_opts[] = {
@@ -46,6 +47,7 @@ static const struct option long_opts[] = {
 	{ "bin_cmp", no_argument, NULL, 'B' },
 	{ "bin-cmp", no_argument, NULL, 'B' },
 	{ "mechanism", required_argument, NULL, OPT_MECHANISM },
+	{ "raw-strings", no_argument, NULL, OPT_RAW_STRINGS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -54,6 +56,7 @@ static const char usage_text[] =
 "              [-Z STRING_SIZE] [-S] [-M MAX_EVENTS] [-t] [-u] [-T] [-C]\n"
 "              [-n NAME] [-f MSG_FILTER] [-K] [-a] [-B] [-I header]\n"
 "              [--mechanism fentry|kprobe|kprobe-multi|kprobe-legacy]\n"
+"              [--raw-strings]\n"
 "              probe [probe ...]\n"
 "\n"
 "Attach to functions and tracepoints and print trace messages, compiling the\n"
@@ -92,6 +95,9 @@ static const char usage_text[] =
 "  --mechanism MECH      how to probe kernel functions: fentry, kprobe,\n"
 "                        kprobe-multi or kprobe-legacy (default: the best the\n"
 "                        kernel allows; also $ETRACE_MECHANISM)\n"
+"  --raw-strings         print strings and process names as the traced process\n"
+"                        wrote them (default: control bytes and invalid UTF-8\n"
+"                        escaped as \\n, \\x1b, ...)\n"
 "\n"
 "Probe specifier syntax:\n"
 "  {p,r}:{[library],category}:function[+offset][(signature)] [(predicate)] [\"format\"[, arguments]]\n"
@@ -218,6 +224,9 @@ static bool handle_opt(int c, const char *arg, struct options *opt)
 	case 'f': opt->msg_filter = arg; return true;
 	case OPT_MECHANISM:
 		return parse_mechanism(arg, opt);
+	case OPT_RAW_STRINGS:
+		opt->raw_strings = true;
+		return true;
 	case 'I':
 		fprintf(stderr, "etrace: note: -I %s ignored: kernel types come from BTF\n", arg);
 		return true;
@@ -250,6 +259,15 @@ static void bad_option(int c, int argc, char **argv)
 	}
 }
 
+/* --help and --version succeed only if what they print was written. */
+static enum cli_result flushed(const char *what)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return CLI_EXIT_OK;
+	pr_err("cannot write %s: %s", what, strerror(errno));
+	return CLI_EXIT_FAIL;
+}
+
 enum cli_result cli_parse(int argc, char **argv, struct options *opt)
 {
 	int c;
@@ -266,11 +284,11 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opt)
 				long_opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage_text, stdout);
-			return CLI_EXIT_OK;
+			return flushed("the help");
 		}
 		if (c == OPT_VERSION) {
 			printf("etrace %s\n", ETRACE_VERSION);
-			return CLI_EXIT_OK;
+			return flushed("the version");
 		}
 		if (c == '?' || c == ':') {
 			bad_option(c, argc, argv);

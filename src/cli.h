@@ -8,6 +8,7 @@
 enum cli_result {
 	CLI_RUN,	/* options parsed, go trace */
 	CLI_EXIT_OK,	/* --help / --version printed */
+	CLI_EXIT_FAIL,	/* --help / --version could not be written: exit 1 */
 	CLI_USAGE,	/* bad usage, message already printed: exit 2 */
 };
 

@@ -16,6 +16,7 @@
 #include "providers/provider.h"
 #include "runtime/events.h"
 #include "runtime/loader.h"
+#include "runtime/teardown.h"
 #include "session.h"
 #include "sym/ksym.h"
 #include "util.h"
@@ -93,26 +94,12 @@ static int start(struct session *s)
 		if ((ret = s->probes[i].prov->install(s, &s->probes[i])))
 			return ret;
 	output_header(s);
+	/* Every probe starts recording at the same instant. */
+	if ((ret = loader_set_recording(s, true)))
+		return ret;
 	if (sentinel)
 		fprintf(stderr, "%s\n", sentinel);
 	return 0;
-}
-
-static void report_lost(struct session *s)
-{
-	unsigned long long total = 0;
-
-	for (size_t i = 0; i < s->nprobes; i++) {
-		unsigned long long n = loader_lost(s, s->probes[i].id);
-
-		total += n;
-		if (s->opt.verbose)
-			fprintf(stderr, "probe %d: %llu events, %llu lost\n",
-				s->probes[i].spec.index,
-				(unsigned long long)s->probes[i].seen, n);
-	}
-	if (total)
-		pr_err("lost %llu events", total);
 }
 
 int main(int argc, char **argv)
@@ -120,37 +107,39 @@ int main(int argc, char **argv)
 	struct session s;
 	int ret;
 
+	/* Nothing we open later may become our stdout or stderr. */
+	ensure_std_fds();
 	session_init(&s);
 	switch (cli_parse(argc, argv, &s.opt)) {
 	case CLI_EXIT_OK:
 		return 0;
+	case CLI_EXIT_FAIL:
+		return EXIT_RUNTIME;
 	case CLI_USAGE:
 		return EXIT_USAGE;
 	case CLI_RUN:
 		break;
 	}
 	libbpf_set_print(libbpf_quiet);
-	/* Fewer, larger writes when busy; the loop flushes after every batch. */
-	if (!isatty(STDOUT_FILENO))
-		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	ret = start(&s);
 	if (!ret)
 		ret = events_loop(&s);
-	/*
-	 * Detach before counting losses: once we stop reading, the ring
-	 * buffer fills, and those events were not asked for.
-	 */
-	session_detach(&s);
+	events_stop(&s, ret ? STOP_ERROR : STOP_SIGNAL);
+	/* Losses are counted at the instant recording stops, not after detaching. */
+	teardown_stop_recording(&s);
+	if (teardown_detach(&s) == TEARDOWN_HANDED_OFF) {
+		teardown_report(&s, true);
+		_exit(exit_code(ret));
+	}
+	teardown_flush_output(&s);
 	/* A closed stdout is how "| head" ends us: not an error; others are. */
-	if (fflush(stdout) == EOF && !s.out_errno)
-		s.out_errno = errno;
-	if (s.out_errno && s.out_errno != EPIPE) {
-		pr_err("cannot write the output: %s", strerror(s.out_errno));
+	if (s.out.err && s.out.err != EPIPE) {
+		pr_err("cannot write the output: %s", strerror(s.out.err));
 		if (!ret)
 			ret = ERR_RUNTIME;
 	}
 	if (!ret)
-		report_lost(&s);
+		teardown_report(&s, false);
 	session_teardown(&s);
 	return exit_code(ret);
 }

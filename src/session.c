@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -18,6 +19,9 @@ void session_init(struct session *s)
 	s->events_fd = -1;
 	s->lost_fd = -1;
 	s->scratch_fd = -1;
+	s->ctl_fd = -1;
+	s->out.fd = -1;
+	s->out.restore_flags = -1;
 	s->sig_fd = -1;
 	s->epoll_fd = -1;
 }
@@ -28,10 +32,24 @@ void probe_add_prog(struct probe *p, int fd)
 	p->progs[p->nprogs++] = fd;
 }
 
-void probe_add_fd(struct probe *p, int fd)
+void probe_add_link(struct probe *p, int fd)
 {
-	p->fds = grow_array(p->fds, &p->fds_cap, p->nfds + 1, sizeof(*p->fds));
-	p->fds[p->nfds++] = fd;
+	p->links = grow_array(p->links, &p->links_cap, p->nlinks + 1, sizeof(*p->links));
+	p->links[p->nlinks++] = fd;
+}
+
+void probe_add_perf(struct probe *p, int fd)
+{
+	p->perf_fds = grow_array(p->perf_fds, &p->perf_cap, p->nperf + 1, sizeof(*p->perf_fds));
+	p->perf_fds[p->nperf++] = fd;
+}
+
+uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static void close_fd(int *fd)
@@ -55,12 +73,18 @@ const char *mech_name(enum mech m)
 
 void probe_detach(struct probe *p)
 {
-	/* Links before perf events, newest first. */
-	for (size_t i = p->nfds; i-- > 0;)
-		close(p->fds[i]);
-	p->nfds = 0;
+	/* A link holds its perf event: links first, then the events. */
+	for (size_t i = 0; i < p->nlinks; i++)
+		if (p->links[i] >= 0)
+			close(p->links[i]);
+	p->nlinks = 0;
+	for (size_t i = 0; i < p->nperf; i++)
+		if (p->perf_fds[i] >= 0)
+			close(p->perf_fds[i]);
+	p->nperf = 0;
 	for (size_t i = 0; i < p->nprogs; i++)
-		close(p->progs[i]);
+		if (p->progs[i] >= 0)
+			close(p->progs[i]);
 	p->nprogs = 0;
 	/* Legacy kprobes live in tracefs until removed: remove them now. */
 	kprobe_legacy_remove(p);
@@ -77,13 +101,16 @@ static void probe_free(struct probe *p)
 	probe_detach(p);
 	if (p->attach_btf_obj_fd > 0)
 		close(p->attach_btf_obj_fd);
-	free(p->fds);
+	free(p->links);
+	free(p->perf_fds);
 	free(p->progs);
 	for (size_t i = 0; i < p->ntargets; i++) {
 		free(p->targets[i].name);
 		free(p->targets[i].module);
 	}
 	free(p->targets);
+	for (size_t i = 0; i < p->nlegacy; i++)
+		free(p->legacy_events[i]);
 	free(p->legacy_events);
 	free(p->legacy_file);
 	free(p->failures);
@@ -114,12 +141,14 @@ void session_teardown(struct session *s)
 	close_fd(&s->events_fd);
 	close_fd(&s->lost_fd);
 	close_fd(&s->scratch_fd);
+	close_fd(&s->ctl_fd);
 	close_fd(&s->epoll_fd);
 	close_fd(&s->sig_fd);
 	ksyms__free(s->ksyms);
 	btf__free(s->vmlinux_btf);
 	s->vmlinux_btf = NULL;
 	s->ksyms = NULL;
-	free(s->line);
-	s->line = NULL;
+	sb_free(&s->line);
+	sb_free(&s->msg);
+	sink_close(&s->out);
 }

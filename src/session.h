@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "output/sink.h"
 #include "spec/spec.h"
+#include "util.h"
 
 struct provider;
 struct ksyms;
@@ -48,6 +50,7 @@ struct options {
 	bool address;		/* -a */
 	bool include_self;	/* -S */
 	bool bin_cmp;		/* -B */
+	bool raw_strings;	/* --raw-strings: print traced bytes unescaped */
 	int verbose;		/* -v, repeatable */
 	int string_size;	/* -Z */
 	int buffer_pages;	/* -b, per CPU */
@@ -106,9 +109,21 @@ struct probe {
 	int prog_fd;
 	int *progs;		/* extra programs (fentry: one per target) */
 	size_t nprogs, progs_cap;
-	int *fds;		/* perf events and links to close on detach */
-	size_t nfds, fds_cap;
+	int *links;		/* BPF links (and raw tracepoint fds) to close first */
+	size_t nlinks, links_cap;
+	int *perf_fds;		/* perf events, closed after the links */
+	size_t nperf, perf_cap;
 	uint64_t seen;		/* events received */
+	uint64_t lost;		/* events the ring buffer could not take, read at stop */
+};
+
+/* Why tracing ended. */
+enum stop_reason {
+	STOP_NONE,
+	STOP_SIGNAL,		/* SIGINT, SIGTERM, ... */
+	STOP_MAX_EVENTS,	/* -M reached */
+	STOP_OUTPUT,		/* stdout closed or failing */
+	STOP_ERROR,		/* start-up or the event loop failed */
 };
 
 struct session {
@@ -120,6 +135,7 @@ struct session {
 	int events_fd;		/* BPF ring buffer */
 	int lost_fd;		/* per-CPU array: events lost per probe */
 	int scratch_fd;		/* per-CPU array: large temporaries, -1 until needed */
+	int ctl_fd;		/* array: the stop flag every program checks first */
 	struct ring_buffer *rb;
 	struct ksyms *ksyms;
 	int sig_fd;		/* signalfd for SIGINT/SIGTERM */
@@ -128,16 +144,19 @@ struct session {
 	uint64_t start_mono_ns;
 	double start_wall;
 	long printed;		/* events printed, for -M */
-	bool done;		/* stop the event loop */
-	bool out_broken;	/* stdout closed under us */
-	int out_errno;		/* why writing stdout failed (EPIPE: closed, quietly) */
+	enum stop_reason stop;	/* STOP_NONE while tracing */
+	uint64_t stop_mono_ns;	/* when tracing stopped */
+	struct sink out;	/* stdout, never blocking */
+	bool ring_paused;	/* the ring buffer is not read while output is stalled */
+	bool out_polled;	/* stdout is in the epoll set (not a regular file) */
+	bool out_waiting;	/* ... with EPOLLOUT, because output is pending */
 	unsigned long ring_size;	/* bytes of the ring buffer */
 	bool any_action;	/* some probe has a format string: "-" column */
 	int ncpus;
 	struct btf *vmlinux_btf;	/* loaded on first use */
 	bool btf_tried;
-	char *line;		/* output scratch */
-	size_t line_cap;
+	struct strbuf line;	/* output scratch: the line being built */
+	struct strbuf msg;	/* output scratch: the formatted message */
 };
 
 void session_init(struct session *s);
@@ -152,7 +171,11 @@ void session_detach(struct session *s);
 /* Remember an extra program fd (closed with the probe). */
 void probe_add_prog(struct probe *p, int fd);
 
-/* Remember a file descriptor to close when @p is detached. */
-void probe_add_fd(struct probe *p, int fd);
+/* Remember a BPF link (closed first) or a perf event (after the links) of @p. */
+void probe_add_link(struct probe *p, int fd);
+void probe_add_perf(struct probe *p, int fd);
+
+/* Nanoseconds of CLOCK_MONOTONIC. */
+uint64_t mono_ns(void);
 
 #endif /* __ETRACE_SESSION_H */

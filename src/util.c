@@ -83,15 +83,35 @@ void *grow_array(void *arr, size_t *cap, size_t need, size_t elem_size)
 	return arr;
 }
 
+void pr_err_v(const char *fmt, va_list ap)
+{
+	struct strbuf msg = { 0 }, line = { 0 };
+
+	sb_vprintf(&msg, fmt, ap);
+	sb_append(&line, "etrace: ", 8);
+	if (msg.len > MSG_MAX) {
+		sb_append_escaped(&line, msg.buf, MSG_MAX, false);
+		sb_printf(&line, " [... %zu more bytes]", msg.len - MSG_MAX);
+	} else {
+		sb_append_escaped(&line, msg.buf ? msg.buf : "", msg.len, false);
+	}
+	sb_append(&line, "\n", 1);
+	/* One write: a message never interleaves with another, even when cut. */
+	fflush(stderr);
+	if (write(STDERR_FILENO, line.buf, line.len) < 0) {
+		/* Nowhere left to complain. */
+	}
+	sb_free(&msg);
+	sb_free(&line);
+}
+
 void pr_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("etrace: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	pr_err_v(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void pr_verbose(bool verbose, const char *fmt, ...)
@@ -173,11 +193,11 @@ void suggest_free(struct suggest *s)
 	s->best = NULL;
 }
 
-char *read_file(const char *path, size_t *len)
+/* Read all of @fd (closed here); NULL with errno on failure. */
+static char *read_fd(int fd, size_t *len)
 {
 	size_t cap = 4096, n = 0;
 	char *buf;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return NULL;
@@ -210,6 +230,27 @@ char *read_file(const char *path, size_t *len)
 	return buf;
 }
 
+char *read_file(const char *path, size_t *len)
+{
+	return read_fd(open(path, O_RDONLY | O_CLOEXEC), len);
+}
+
+char *read_file_at(int dirfd, const char *path, size_t *len)
+{
+	return read_fd(openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), len);
+}
+
+void ensure_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* The lowest free descriptor is @fd itself. */
+		if (open("/dev/null", fd ? O_WRONLY : O_RDONLY) != fd)
+			exit(EXIT_RUNTIME);
+	}
+}
+
 bool parse_u64(const char *s, unsigned long long *out)
 {
 	char *end;
@@ -222,4 +263,141 @@ bool parse_u64(const char *s, unsigned long long *out)
 	errno = 0;
 	*out = strtoull(s, &end, base);
 	return !errno && *end == '\0' && end != s + (base == 16 ? 2 : 0);
+}
+
+/* --- strbuf --------------------------------------------------------------- */
+
+char *sb_reserve(struct strbuf *sb, size_t len)
+{
+	sb->buf = grow_array(sb->buf, &sb->cap, sb->len + len + 1, 1);
+	return sb->buf + sb->len;
+}
+
+void sb_append(struct strbuf *sb, const void *data, size_t len)
+{
+	memcpy(sb_reserve(sb, len), data, len);
+	sb->len += len;
+	sb->buf[sb->len] = '\0';
+}
+
+void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
+{
+	size_t room = sb->cap > sb->len ? sb->cap - sb->len : 0;
+	va_list again;
+	int n;
+
+	va_copy(again, ap);
+	n = vsnprintf(room ? sb->buf + sb->len : NULL, room, fmt, ap);
+	if (n >= 0 && (size_t)n >= room) {
+		sb_reserve(sb, (size_t)n);
+		n = vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, again);
+	}
+	va_end(again);
+	if (n > 0)
+		sb->len += (size_t)n;
+}
+
+void sb_printf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sb_vprintf(sb, fmt, ap);
+	va_end(ap);
+}
+
+void sb_reset(struct strbuf *sb)
+{
+	sb->len = 0;
+	if (sb->buf)
+		sb->buf[0] = '\0';
+}
+
+void sb_free(struct strbuf *sb)
+{
+	free(sb->buf);
+	memset(sb, 0, sizeof(*sb));
+}
+
+/*
+ * Length of the valid UTF-8 sequence at @s (at most @n bytes) that is not
+ * a C1 control character, or 0.
+ */
+static size_t utf8_char(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t len;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	/* No overlong forms, no surrogates, nothing above U+10FFFF. */
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	else if (c == 0xc2)
+		lo = 0xa0;	/* U+0080..U+009F are C1 control characters */
+	if (len > n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+static bool byte_is_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f;
+}
+
+bool text_is_safe(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!byte_is_plain((unsigned char)s[i]) || s[i] == '\\')
+			return false;
+	return true;
+}
+
+void sb_append_escaped(struct strbuf *sb, const char *s, size_t len, bool backslash)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < len) {
+		size_t run = i, n;
+
+		while (run < len && byte_is_plain(u[run]) && (u[run] != '\\' || !backslash))
+			run++;
+		sb_append(sb, u + i, run - i);
+		if (run == len)
+			break;
+		i = run;
+		if (u[i] >= 0x80 && (n = utf8_char(u + i, len - i))) {
+			sb_append(sb, u + i, n);
+			i += n;
+			continue;
+		}
+		switch (u[i]) {
+		case '\n': sb_append(sb, "\\n", 2); break;
+		case '\t': sb_append(sb, "\\t", 2); break;
+		case '\r': sb_append(sb, "\\r", 2); break;
+		case '\\': sb_append(sb, "\\\\", 2); break;
+		default: sb_printf(sb, "\\x%02x", u[i]); break;
+		}
+		i++;
+	}
+	if (!sb->buf)
+		sb_reserve(sb, 0);
+	sb->buf[sb->len] = '\0';
 }

@@ -40,8 +40,15 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 void *grow_array(void *arr, size_t *cap, size_t need, size_t elem_size);
 
-/* "etrace: <message>\n" on stderr. */
+/*
+ * "etrace: <message>\n" on stderr, in one write. Messages often echo what
+ * the user or a traced process wrote: control bytes are escaped and a
+ * message longer than MSG_MAX bytes is cut, so every message stays one
+ * readable line.
+ */
+#define MSG_MAX 2048
 void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pr_err_v(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 /* Verbose-only messages, printed on stderr when @verbose is set. */
 void pr_verbose(bool verbose, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -65,8 +72,40 @@ void suggest_init(struct suggest *s, const char *word);
 void suggest_add(struct suggest *s, const char *candidate);
 void suggest_free(struct suggest *s);
 
+/* A growable byte string, always NUL-terminated once anything was added. */
+struct strbuf {
+	char *buf;
+	size_t len, cap;
+};
+
+void sb_append(struct strbuf *sb, const void *data, size_t len);
+void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+/* Make room for @len more bytes and return where they go (not counted yet). */
+char *sb_reserve(struct strbuf *sb, size_t len);
+void sb_reset(struct strbuf *sb);
+void sb_free(struct strbuf *sb);
+
+/*
+ * Append @len bytes of untrusted text so that it cannot act on a terminal
+ * or forge a line: control bytes become \n, \t, \r, \e-style \xNN
+ * escapes, bytes that are not valid UTF-8 become \xNN, valid UTF-8 is
+ * kept. With @backslash, a backslash is doubled so that the escapes are
+ * unambiguous (traced strings); messages keep it as it is.
+ */
+void sb_append_escaped(struct strbuf *sb, const char *s, size_t len, bool backslash);
+
+/* Whether @len bytes of @s need sb_append_escaped() at all (fast path). */
+bool text_is_safe(const char *s, size_t len);
+
 /* Read a whole (small, e.g. procfs/tracefs) file; NULL with errno on failure. */
 char *read_file(const char *path, size_t *len);
+/* The same, relative to directory @dirfd, never following a symlink at the end. */
+char *read_file_at(int dirfd, const char *path, size_t *len);
+
+/* Open /dev/null on any of fds 0-2 that is closed, so that no file we open later lands there. */
+void ensure_std_fds(void);
 
 /* Parse a non-negative decimal or 0x hex integer; false if malformed. */
 bool parse_u64(const char *s, unsigned long long *out);

@@ -344,11 +344,30 @@ static void emit_scratch(struct cg *cg)
 	ir_jcond_imm(ir, BPF_JEQ, cg->scratch_base, 0, cg->out);
 }
 
+/*
+ * First of all: has etrace stopped? Then record nothing. Reading the flag
+ * is a load from the map's memory, a few nanoseconds per call.
+ */
+static void emit_stop_check(struct cg *cg)
+{
+	struct ir *ir = cg->ir;
+	int v;
+
+	if (cg->s->ctl_fd < 0)
+		return;
+	v = ir_vreg(ir);
+	ir_comment(ir, "stopped?");
+	ir_ld_map_value(ir, v, cg->s->ctl_fd, 0);
+	ir_load(ir, 4, v, v, 0);
+	ir_jcond_imm(ir, BPF_JNE, v, 0, cg->out);
+}
+
 static void emit_body(struct cg *cg)
 {
 	struct ir *ir = cg->ir;
 	int lost = ir_label(ir), args[3];
 
+	emit_stop_check(cg);
 	emit_filters(cg);
 	emit_scratch(cg);
 	if (cg->p->spec.predicate) {

@@ -353,7 +353,7 @@ static void lower_def(struct emitter *em, const struct ir_insn *in)
 			put(em, BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, in->off);
 		break;
 	case IR_LD_MAP_FD:
-		put_ld64(em, d, BPF_PSEUDO_MAP_FD, (uint32_t)in->imm);
+		put_ld64(em, d, in->code, (uint32_t)in->imm | (uint64_t)(uint32_t)in->off << 32);
 		break;
 	default:
 		return;

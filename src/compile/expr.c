@@ -18,16 +18,17 @@
 
 void cg_error(struct cg *cg, int col, const char *fmt, ...)
 {
+	struct strbuf msg = { 0 };
 	va_list ap;
 
 	if (cg->failed)
 		return;
 	cg->failed = true;
-	fprintf(stderr, "etrace: probe %d, column %d: ", cg->p->spec.index, col);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	sb_vprintf(&msg, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	pr_err("probe %d, column %d: %s", cg->p->spec.index, col, msg.buf ? msg.buf : "");
+	sb_free(&msg);
 }
 
 /* Kernel types, loaded only when an expression needs them. */

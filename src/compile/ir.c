@@ -380,6 +380,20 @@ void ir_ld_map_fd(struct ir *ir, int dst, int map_fd)
 	in = ir_push(ir, IR_LD_MAP_FD);
 	in->dst = dst;
 	in->imm = map_fd;
+	in->code = BPF_PSEUDO_MAP_FD;
+}
+
+void ir_ld_map_value(struct ir *ir, int dst, int map_fd, int16_t off)
+{
+	struct ir_insn *in;
+
+	if (!check_vreg(ir, dst))
+		return;
+	in = ir_push(ir, IR_LD_MAP_FD);
+	in->dst = dst;
+	in->imm = map_fd;
+	in->off = off;
+	in->code = BPF_PSEUDO_MAP_VALUE;
 }
 
 void ir_jmp(struct ir *ir, int label)
@@ -701,7 +715,11 @@ static void dump_insn(const struct ir_insn *in, FILE *out)
 		fprintf(out, "  v%d = fp %+d\n", in->dst, in->off);
 		break;
 	case IR_LD_MAP_FD:
-		fprintf(out, "  v%d = map[fd:%" PRId64 "]\n", in->dst, in->imm);
+		if (in->code == BPF_PSEUDO_MAP_VALUE)
+			fprintf(out, "  v%d = &map[fd:%" PRId64 "][0]+%d\n", in->dst, in->imm,
+				in->off);
+		else
+			fprintf(out, "  v%d = map[fd:%" PRId64 "]\n", in->dst, in->imm);
 		break;
 	case IR_JMP:
 		fprintf(out, "  goto L%d\n", in->label);

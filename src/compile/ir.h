@@ -78,6 +78,9 @@ void ir_stack_addr(struct ir *ir, int dst, int16_t off);
 /* dst = map pointer for the map with file descriptor @map_fd (ld_imm64
  * with BPF_PSEUDO_MAP_FD). */
 void ir_ld_map_fd(struct ir *ir, int dst, int map_fd);
+/* dst = address of byte @off of the first value of array map @map_fd
+ * (BPF_PSEUDO_MAP_VALUE, Linux 5.2): no helper call needed. */
+void ir_ld_map_value(struct ir *ir, int dst, int map_fd, int16_t off);
 
 /* Unconditional jump. */
 void ir_jmp(struct ir *ir, int label);

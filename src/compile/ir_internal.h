@@ -48,7 +48,8 @@ enum ir_op {
 	IR_STORE_STACK,		/* *(size *)(fp + off) = a */
 	IR_STORE_STACK_IMM,	/* *(size *)(fp + off) = imm */
 	IR_STACK_ADDR,		/* dst = fp + off */
-	IR_LD_MAP_FD,		/* dst = map pointer for fd imm */
+	IR_LD_MAP_FD,		/* dst = map pointer for fd imm (code BPF_PSEUDO_MAP_FD),
+				 * or the address of its value + off (BPF_PSEUDO_MAP_VALUE) */
 	IR_ATOMIC_ADD,		/* lock *(size *)(a + off) += b */
 	IR_JMP,			/* goto label */
 	IR_JCOND,		/* if a OP b goto label */

@@ -205,10 +205,22 @@ static unsigned long long as_unsigned(uint64_t v, int size)
 	return size >= 8 ? v : v & ((1ULL << (size * 8)) - 1);
 }
 
-static int render_one(const struct fmt_conv *c, const void *val, int str_size,
-		      struct ksyms *ks, char *buf, size_t len)
+/* Append @text formatted with @c's flags, width and precision; escaped unless @raw. */
+static void put_text(const struct fmt_conv *c, const char *text, bool raw, struct strbuf *out,
+		     struct strbuf *tmp)
 {
-	char tmp[4200];	/* -Z allows 4096 bytes */
+	sb_reset(tmp);
+	sb_printf(tmp, c->spec, text);
+	if (raw || text_is_safe(tmp->buf, tmp->len))
+		sb_append(out, tmp->buf, tmp->len);
+	else
+		sb_append_escaped(out, tmp->buf, tmp->len, true);
+}
+
+static void render_one(const struct fmt_conv *c, const void *val, int str_size,
+		       struct ksyms *ks, bool raw, struct strbuf *out, struct strbuf *tmp)
+{
+	char sym[512];
 	uint64_t v = 0;
 
 	if (c->conv != 's')
@@ -217,52 +229,58 @@ static int render_one(const struct fmt_conv *c, const void *val, int str_size,
 	case 's': {
 		const char *str = val;
 		size_t max = (size_t)str_size, n = strnlen(str, max + 1);
+		struct strbuf cut = { 0 };
 
 		/* A longer string than -Z allows is shown cut, with "...". */
-		snprintf(tmp, sizeof(tmp), "%.*s%s", (int)(n > max ? max : n), str,
-			 n > max ? "..." : "");
-		return snprintf(buf, len, c->spec, tmp);
+		sb_append(&cut, str, n > max ? max : n);
+		if (n > max)
+			sb_append(&cut, "...", 3);
+		put_text(c, cut.buf, raw, out, tmp);
+		sb_free(&cut);
+		return;
 	}
 	case 'c':
-		return snprintf(buf, len, c->spec, (int)(unsigned char)v);
+		sb_reset(tmp);
+		sb_printf(tmp, c->spec, (int)(unsigned char)v);
+		/* "%c" of 0 prints a NUL byte: escape it like any control byte. */
+		if (raw)
+			sb_append(out, tmp->buf, tmp->len);
+		else
+			sb_append_escaped(out, tmp->buf, tmp->len, true);
+		return;
 	case 'p':
-		snprintf(tmp, sizeof(tmp), "0x%llx", (unsigned long long)v);
-		return snprintf(buf, len, c->spec, tmp);
+		snprintf(sym, sizeof(sym), "0x%llx", (unsigned long long)v);
+		sb_printf(out, c->spec, sym);
+		return;
 	case 'K':
 		/* No symbol table (e.g. a caller that never loads one). */
 		if (ks)
-			ksyms__format(ks, v, false, tmp, sizeof(tmp));
+			ksyms__format(ks, v, false, sym, sizeof(sym));
 		else
-			snprintf(tmp, sizeof(tmp), "[unknown]");
-		return snprintf(buf, len, c->spec, tmp);
+			snprintf(sym, sizeof(sym), "[unknown]");
+		sb_printf(out, c->spec, sym);
+		return;
 	case 'd': case 'i':
-		return snprintf(buf, len, c->spec, as_signed(v, c->size));
+		sb_printf(out, c->spec, as_signed(v, c->size));
+		return;
 	default:
-		return snprintf(buf, len, c->spec, as_unsigned(v, c->size));
+		sb_printf(out, c->spec, as_unsigned(v, c->size));
+		return;
 	}
 }
 
-size_t fmt_render(const struct fmt_spec *f, const void *const *values, int str_size,
-		  struct ksyms *ks, char *buf, size_t len)
+void fmt_render(const struct fmt_spec *f, const void *const *values, int str_size,
+		struct ksyms *ks, bool raw, struct strbuf *out)
 {
-	size_t n = 0;
+	struct strbuf tmp = { 0 };
 
-	if (!len)
-		return 0;
-	buf[0] = '\0';
-	for (size_t i = 0; i <= f->nconvs && n < len - 1; i++) {
+	for (size_t i = 0; i <= f->nconvs; i++) {
 		const struct fmt_conv *c = &f->convs[i];
-		size_t lit = c->lit_len < len - 1 - n ? c->lit_len : len - 1 - n;
-		int w;
 
-		memcpy(buf + n, f->text + c->lit_start, lit);
-		n += lit;
-		buf[n] = '\0';
-		if (i == f->nconvs || n >= len - 1)
+		sb_append(out, f->text + c->lit_start, c->lit_len);
+		if (i == f->nconvs)
 			break;
-		w = render_one(c, values[i], str_size, ks, buf + n, len - n);
-		if (w > 0)
-			n += (size_t)w < len - n ? (size_t)w : len - 1 - n;
+		render_one(c, values[i], str_size, ks, raw, out, &tmp);
 	}
-	return n;
+	sb_free(&tmp);
 }

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 struct ksyms;
+struct strbuf;
 
 struct fmt_conv {
 	size_t lit_start, lit_len;	/* literal text before this conversion */
@@ -49,13 +50,14 @@ static inline bool fmt_conv_is_string(const struct fmt_conv *c)
 }
 
 /*
- * Render the message. @values[i] points at conversion i's bytes in the
- * record: an 8-byte integer, or (for %s) a buffer of @str_size + 2
+ * Append the message to @out. @values[i] points at conversion i's bytes in
+ * the record: an 8-byte integer, or (for %s) a buffer of @str_size + 2
  * bytes holding a NUL-terminated string; one longer than @str_size
- * characters was cut, and is shown cut with "...".
- * Writes at most @len bytes (always NUL-terminated); returns the length.
+ * characters was cut, and is shown cut with "...". Strings and characters
+ * come from traced processes: unless @raw, they are escaped (see
+ * sb_append_escaped()) so that they cannot forge lines or drive a terminal.
  */
-size_t fmt_render(const struct fmt_spec *f, const void *const *values, int str_size,
-		  struct ksyms *ks, char *buf, size_t len);
+void fmt_render(const struct fmt_spec *f, const void *const *values, int str_size,
+		struct ksyms *ks, bool raw, struct strbuf *out);
 
 #endif /* __ETRACE_FORMAT_H */

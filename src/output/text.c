@@ -16,28 +16,17 @@
 #include "sym/ksym.h"
 #include "util.h"
 
-static void line_printf(struct session *s, size_t *len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void line_printf(struct session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
-/* Append to the session's line buffer, growing it as needed. */
-static void line_printf(struct session *s, size_t *len, const char *fmt, ...)
+/* Append to the line being built. */
+static void line_printf(struct session *s, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
-	for (;;) {
-		size_t room = s->line_cap - *len;
-
-		va_start(ap, fmt);
-		n = vsnprintf(s->line + *len, room, fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			return;
-		if ((size_t)n < room)
-			break;
-		s->line = grow_array(s->line, &s->line_cap, *len + (size_t)n + 1, 1);
-	}
-	*len += (size_t)n;
+	va_start(ap, fmt);
+	sb_vprintf(&s->line, fmt, ap);
+	va_end(ap);
 }
 
 static bool has_time(const struct session *s)
@@ -47,21 +36,19 @@ static bool has_time(const struct session *s)
 
 void output_header(struct session *s)
 {
-	size_t len = 0;
-
-	s->line = grow_array(s->line, &s->line_cap, 256, 1);
+	sb_reset(&s->line);
 	if (has_time(s))
-		line_printf(s, &len, s->opt.unix_ts ? "%-17s " : "%-8s ", "TIME");
+		line_printf(s, s->opt.unix_ts ? "%-17s " : "%-8s ", "TIME");
 	if (s->opt.print_cpu)
-		line_printf(s, &len, "%-3s ", "CPU");
-	line_printf(s, &len, "%-7s %-7s %-15s %-16s %s\n", "PID", "TID", "COMM", "FUNC",
+		line_printf(s, "%-3s ", "CPU");
+	line_printf(s, "%-7s %-7s %-15s %-16s %s\n", "PID", "TID", "COMM", "FUNC",
 		    s->any_action ? "-" : "");
-	fwrite(s->line, 1, len, stdout);
-	fflush(stdout);
+	sink_write(&s->out, s->line.buf, s->line.len);
+	sink_flush(&s->out);
 }
 
 /* TIME column: -t offset (or UNIX time with -u), -T wall clock. */
-static void put_time(struct session *s, size_t *len, const struct rec_hdr *h)
+static void put_time(struct session *s, const struct rec_hdr *h)
 {
 	char tbuf[64];
 	int width = s->opt.unix_ts ? 17 : 8;
@@ -81,7 +68,7 @@ static void put_time(struct session *s, size_t *len, const struct rec_hdr *h)
 	}
 	/* BCC truncates the text to the column width. */
 	tbuf[width] = '\0';
-	line_printf(s, len, "%-*s ", width, tbuf);
+	line_printf(s, "%-*s ", width, tbuf);
 }
 
 /*
@@ -110,14 +97,14 @@ static int first_frame(struct session *s, const struct probe *p, const struct re
 	return 0;
 }
 
-static void put_kstack(struct session *s, const struct probe *p, size_t *len,
-		       const struct rec_hdr *h, const unsigned char *stack)
+static void put_kstack(struct session *s, const struct probe *p, const struct rec_hdr *h,
+		       const unsigned char *stack)
 {
 	char sym[512];
 	int n = h->kstack_bytes / 8;
 
 	if (h->kstack_bytes < 0) {
-		line_printf(s, len, "        [kernel stack unavailable: %s]\n",
+		line_printf(s, "        [kernel stack unavailable: %s]\n",
 			    strerror(-h->kstack_bytes));
 		return;
 	}
@@ -129,9 +116,9 @@ static void put_kstack(struct session *s, const struct probe *p, size_t *len,
 			break;
 		ksyms__format(s->ksyms, addr, true, sym, sizeof(sym));
 		if (s->opt.address)
-			line_printf(s, len, "        %16llx %s\n", (unsigned long long)addr, sym);
+			line_printf(s, "        %16llx %s\n", (unsigned long long)addr, sym);
 		else
-			line_printf(s, len, "        %s\n", sym);
+			line_printf(s, "        %s\n", sym);
 	}
 }
 
@@ -147,36 +134,58 @@ static const char *func_column(struct session *s, const struct probe *p,
 	return k ? k->name : p->func_name;
 }
 
-/* Build "PID TID COMM FUNC msg" and the stacks; 0 if filtered out by -n/-f. */
-static bool format_event(struct session *s, struct probe *p, const struct rec_hdr *h,
-			 const unsigned char *data, size_t *len)
+/* COMM, escaped: a process names itself, so it is not to be trusted. */
+static void put_comm(struct session *s, const struct rec_hdr *h)
 {
-	char comm[REC_COMM_LEN + 1], msg[8192];
+	size_t n = strnlen(h->comm, REC_COMM_LEN), start = s->line.len, shown;
+	char comm[REC_COMM_LEN + 1];
 
-	msg[0] = '\0';
+	memcpy(comm, h->comm, n);
+	comm[n] = '\0';
+	if (s->opt.raw_strings || text_is_safe(comm, n)) {
+		line_printf(s, "%-15s ", comm);
+		return;
+	}
+	sb_append_escaped(&s->line, comm, n, true);
+	shown = s->line.len - start;
+	line_printf(s, "%*s", shown < 15 ? (int)(16 - shown) : 1, "");
+}
+
+/* Build "PID TID COMM FUNC msg" and the stacks; false if filtered out by -n/-f. */
+static bool format_event(struct session *s, struct probe *p, const struct rec_hdr *h,
+			 const unsigned char *data)
+{
+	sb_reset(&s->msg);
+	if (s->opt.name_filter) {
+		char comm[REC_COMM_LEN + 1];
+
+		memcpy(comm, h->comm, REC_COMM_LEN);
+		comm[REC_COMM_LEN] = '\0';
+		if (!strstr(comm, s->opt.name_filter))
+			return false;
+	}
 	if (p->fmt) {
 		const void *vals[64];
 		size_t n = p->nslots < 64 ? p->nslots : 64;
 
 		for (size_t i = 0; i < n; i++)
 			vals[i] = data + sizeof(*h) + p->slots[i].offset;
-		fmt_render(p->fmt, vals, s->opt.string_size, s->ksyms, msg, sizeof(msg));
+		fmt_render(p->fmt, vals, s->opt.string_size, s->ksyms, s->opt.raw_strings,
+			   &s->msg);
 	}
-	memcpy(comm, h->comm, REC_COMM_LEN);
-	comm[REC_COMM_LEN] = '\0';
-	if (s->opt.name_filter && !strstr(comm, s->opt.name_filter))
+	if (s->opt.msg_filter && !strstr(s->msg.buf ? s->msg.buf : "", s->opt.msg_filter))
 		return false;
-	if (s->opt.msg_filter && !strstr(msg, s->opt.msg_filter))
-		return false;
+	sb_reset(&s->line);
 	if (has_time(s))
-		put_time(s, len, h);
+		put_time(s, h);
 	if (s->opt.print_cpu)
-		line_printf(s, len, "%-3u ", h->cpu);
-	line_printf(s, len, "%-7u %-7u %-15s %-16s %s\n", (unsigned)(h->pid_tgid >> 32),
-		    (unsigned)h->pid_tgid, comm, func_column(s, p, h), msg);
+		line_printf(s, "%-3u ", h->cpu);
+	line_printf(s, "%-7u %-7u ", (unsigned)(h->pid_tgid >> 32), (unsigned)h->pid_tgid);
+	put_comm(s, h);
+	line_printf(s, "%-16s %s\n", func_column(s, p, h), s->msg.buf ? s->msg.buf : "");
 	if (s->opt.kstack) {
-		put_kstack(s, p, len, h, data + sizeof(*h) + p->values_size);
-		line_printf(s, len, "\n");
+		put_kstack(s, p, h, data + sizeof(*h) + p->values_size);
+		line_printf(s, "\n");
 	}
 	return true;
 }
@@ -185,20 +194,16 @@ int output_event(struct session *s, const void *data, size_t size)
 {
 	const struct rec_hdr *h = data;
 	struct probe *p;
-	size_t len = 0;
 
 	if (size < sizeof(*h) || h->probe_id >= s->nprobes)
 		return 0;
 	p = &s->probes[h->probe_id];
 	p->seen++;
-	if (s->done)
+	if (s->stop != STOP_NONE && s->stop != STOP_SIGNAL)
 		return 0;
-	if (!format_event(s, p, h, data, &len))
+	if (!format_event(s, p, h, data))
 		return 0;
-	if (fwrite(s->line, 1, len, stdout) != len) {
-		s->out_broken = true;
-		s->out_errno = errno;
-	}
+	sink_write(&s->out, s->line.buf, s->line.len);
 	if (s->opt.max_events && ++s->printed >= s->opt.max_events)
 		return 1;
 	return 0;

@@ -106,7 +106,7 @@ static int fentry_one(struct session *s, struct probe *p, size_t i)
 		probe_note_failure(p, "fentry: the kernel refused to attach (%s)", strerror(errno));
 		return KF_FALLBACK;
 	}
-	probe_add_fd(p, fd);
+	probe_add_link(p, fd);
 	return 0;
 }
 

@@ -165,7 +165,7 @@ int kprobe_multi_install(struct session *s, struct probe *p)
 				   "the kernel lacks CONFIG_FPROBE" : strerror(-ret));
 		return KF_FALLBACK;
 	}
-	probe_add_fd(p, fd);
+	probe_add_link(p, fd);
 	return 0;
 }
 
@@ -183,16 +183,29 @@ static int write_kprobe_events(const char *file, const char *line)
 	return ret;
 }
 
-void kprobe_legacy_remove(struct probe *p)
+int kprobe_legacy_remove(struct probe *p)
 {
-	for (size_t i = 0; i < p->nlegacy; i++) {
-		char *line = xasprintf("-:%s\n", p->legacy_events[i]);
+	int ret = 0;
 
-		write_kprobe_events(p->legacy_file, line);
-		free(line);
-		free(p->legacy_events[i]);
+	/*
+	 * No allocation here: this also runs in the child that finishes
+	 * detaching after a second signal. A removed entry keeps its
+	 * string, emptied, until the probe is freed.
+	 */
+	for (size_t i = 0; i < p->nlegacy; i++) {
+		char line[256];
+		int err;
+
+		if (!p->legacy_events[i][0])
+			continue;
+		snprintf(line, sizeof(line), "-:%s\n", p->legacy_events[i]);
+		err = write_kprobe_events(p->legacy_file, line);
+		if (err == -EBUSY)
+			ret = err;
+		else
+			p->legacy_events[i][0] = '\0';
 	}
-	p->nlegacy = 0;
+	return ret;
 }
 
 static int legacy_event_id(const char *tfs, const char *event)

@@ -64,7 +64,7 @@ int provider_attach_perf(struct probe *p, int pfd)
 {
 	int lfd;
 
-	probe_add_fd(p, pfd);
+	probe_add_perf(p, pfd);
 	/*
 	 * A BPF link (5.15+) ties the attachment to a file descriptor. Older
 	 * kernels only have the ioctl, which is still torn down when the perf
@@ -72,7 +72,7 @@ int provider_attach_perf(struct probe *p, int pfd)
 	 */
 	lfd = bpf_link_create(p->prog_fd, pfd, BPF_PERF_EVENT, NULL);
 	if (lfd >= 0) {
-		probe_add_fd(p, lfd);
+		probe_add_link(p, lfd);
 		return 0;
 	}
 	if (ioctl(pfd, PERF_EVENT_IOC_SET_BPF, p->prog_fd) < 0)

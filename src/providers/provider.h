@@ -23,7 +23,7 @@ struct provider {
 	int (*resolve)(struct session *s, struct probe *p);
 	/*
 	 * Compile, load and attach @p; every fd it creates goes to
-	 * probe_add_fd()/probe_add_prog() so that detaching is generic.
+	 * probe_add_link()/probe_add_perf()/probe_add_prog() so that detaching is generic.
 	 */
 	int (*install)(struct session *s, struct probe *p);
 };
@@ -49,8 +49,11 @@ int provider_build(struct session *s, struct probe *p, bool quiet);
  * 5.15, the perf ioctl); both fds are recorded on @p. -errno on failure. */
 int provider_attach_perf(struct probe *p, int pfd);
 
-/* Remove @p's legacy kprobe_events entries (no-op if none). */
-void kprobe_legacy_remove(struct probe *p);
+/*
+ * Remove @p's legacy kprobe_events entries (no-op if none); -EBUSY if one
+ * is still in use (its perf event not closed yet), else 0.
+ */
+int kprobe_legacy_remove(struct probe *p);
 
 /* Whether a module named @name is loaded (/sys/module/NAME). */
 bool module_loaded(const char *name);

@@ -15,6 +15,9 @@
 
 enum { EV_SIGNAL = 1, EV_RING, EV_STDOUT };
 
+/* Bytes of output kept for a slow reader before the ring buffer is left to fill. */
+#define OUTPUT_LIMIT (4u << 20)
+
 int events_setup_signals(struct session *s)
 {
 	sigset_t set;
@@ -40,27 +43,58 @@ int events_setup_signals(struct session *s)
 	return 0;
 }
 
+bool events_take_signal(struct session *s)
+{
+	struct signalfd_siginfo si;
+	bool got = false;
+
+	/* Read them all: the descriptor stays readable until then. */
+	while (read(s->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		got = true;
+	return got;
+}
+
+void events_stop(struct session *s, enum stop_reason why)
+{
+	if (s->stop != STOP_NONE)
+		return;
+	s->stop = why;
+	s->stop_mono_ns = mono_ns();
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
 
-	if (output_event(s, data, size) || s->out_broken) {
-		s->done = true;
+	if (output_event(s, data, size)) {
+		events_stop(s, STOP_MAX_EVENTS);
 		/* A negative value makes libbpf stop consuming right here. */
 		return -ECANCELED;
 	}
+	/* The reader is slow: stop taking records until it catches up. */
+	if (sink_full(&s->out))
+		return -EAGAIN;
 	return 0;
 }
 
-static int epoll_add(struct session *s, int fd, uint32_t events, int tag)
+static int epoll_set(struct session *s, int op, int fd, uint32_t events, int tag)
 {
 	struct epoll_event ev = { .events = events, .data.u32 = (uint32_t)tag };
 
-	return epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+	return epoll_ctl(s->epoll_fd, op, fd, &ev);
 }
 
 int events_open(struct session *s)
 {
+	int ret = sink_open(&s->out, STDOUT_FILENO, OUTPUT_LIMIT);
+
+	if (ret == -EPIPE) {
+		/* "etrace ... | true": nobody will read; nothing to do. */
+		s->out.err = EPIPE;
+	} else if (ret) {
+		pr_err("cannot use the standard output: %s", strerror(-ret));
+		return ERR_RUNTIME;
+	}
 	s->rb = ring_buffer__new(s->events_fd, on_record, s, NULL);
 	if (!s->rb) {
 		pr_err("cannot read the ring buffer: %s", strerror(errno));
@@ -68,25 +102,38 @@ int events_open(struct session *s)
 	}
 	s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (s->epoll_fd < 0 ||
-	    epoll_add(s, s->sig_fd, EPOLLIN, EV_SIGNAL) ||
-	    epoll_add(s, ring_buffer__epoll_fd(s->rb), EPOLLIN, EV_RING)) {
+	    epoll_set(s, EPOLL_CTL_ADD, s->sig_fd, EPOLLIN, EV_SIGNAL) ||
+	    epoll_set(s, EPOLL_CTL_ADD, ring_buffer__epoll_fd(s->rb), EPOLLIN, EV_RING)) {
 		pr_err("cannot set up epoll: %s", strerror(errno));
 		return ERR_RUNTIME;
 	}
 	/*
 	 * A pipe whose reader went away reports EPOLLERR on our end, so
 	 * "etrace ... | head -1" ends even when no further event comes.
-	 * Regular files and terminals cannot be polled; that is fine.
+	 * Regular files cannot be polled and never stall; that is fine.
 	 */
-	epoll_add(s, STDOUT_FILENO, 0, EV_STDOUT);
+	s->out_polled = !epoll_set(s, EPOLL_CTL_ADD, STDOUT_FILENO, 0, EV_STDOUT);
 	return 0;
 }
 
-static void flush_stdout(struct session *s)
+/*
+ * While output is pending, wait for stdout to take more; while too much is
+ * pending, leave the ring buffer alone (it fills, and the kernel counts
+ * what it cannot take as lost) so that memory stays bounded.
+ */
+static void update_interest(struct session *s)
 {
-	if (fflush(stdout) == EOF) {
-		s->out_broken = true;
-		s->out_errno = errno;
+	bool pause = sink_full(&s->out);
+	bool want_out = sink_pending(&s->out) > 0;
+
+	if (pause != s->ring_paused) {
+		epoll_set(s, EPOLL_CTL_MOD, ring_buffer__epoll_fd(s->rb), pause ? 0 : EPOLLIN,
+			  EV_RING);
+		s->ring_paused = pause;
+	}
+	if (s->out_polled && want_out != s->out_waiting) {
+		epoll_set(s, EPOLL_CTL_MOD, STDOUT_FILENO, want_out ? EPOLLOUT : 0, EV_STDOUT);
+		s->out_waiting = want_out;
 	}
 }
 
@@ -108,40 +155,64 @@ static void let_batch_build(void)
 	nanosleep(&ts, NULL);
 }
 
+static void on_stdout(struct session *s, uint32_t events)
+{
+	if (events & EPOLLOUT)
+		sink_flush(&s->out);
+	else if (events & (EPOLLERR | EPOLLHUP))
+		s->out.err = EPIPE;
+}
+
+int events_consume(struct session *s)
+{
+	int n = ring_buffer__consume(s->rb);
+
+	return n < 0 && n != -ECANCELED && n != -EAGAIN ? n : 0;
+}
+
 int events_loop(struct session *s)
 {
 	struct epoll_event evs[4];
 	bool busy = false;
 
-	while (!s->done && !s->out_broken) {
+	if (s->out.err)
+		events_stop(s, STOP_OUTPUT);
+	while (s->stop == STOP_NONE) {
 		int n;
 
+		update_interest(s);
 		if (busy)
 			let_batch_build();
 		busy = false;
 		n = epoll_wait(s->epoll_fd, evs, ARRAY_SIZE(evs), -1);
-
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			pr_err("epoll_wait: %s", strerror(errno));
+			events_stop(s, STOP_ERROR);
 			return ERR_RUNTIME;
 		}
-		for (int i = 0; i < n && !s->done; i++) {
+		for (int i = 0; i < n && s->stop == STOP_NONE; i++) {
 			switch (evs[i].data.u32) {
 			case EV_SIGNAL:
-				s->done = true;
+				if (events_take_signal(s))
+					events_stop(s, STOP_SIGNAL);
 				break;
 			case EV_STDOUT:
-				s->out_broken = true;
+				on_stdout(s, evs[i].events);
 				break;
-			case EV_RING:
-				busy = ring_buffer__consume(s->rb) >= BUSY_BATCH;
+			case EV_RING: {
+				int got = ring_buffer__consume(s->rb);
+
+				busy = got >= BUSY_BATCH;
 				break;
+			}
 			}
 		}
 		/* One write per batch of records: timely when piped, cheap when busy. */
-		flush_stdout(s);
+		sink_flush(&s->out);
+		if (s->out.err)
+			events_stop(s, STOP_OUTPUT);
 	}
 	return 0;
 }

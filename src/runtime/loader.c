@@ -79,6 +79,24 @@ int loader_create_maps(struct session *s)
 				    (__u32)s->nprobes, &opts);
 	if (s->lost_fd < 0)
 		return map_error("lost-event counter", errno);
+	s->ctl_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "etrace_ctl", 4, 8, 1, &opts);
+	if (s->ctl_fd < 0)
+		return map_error("control", errno);
+	/* Probes attach one by one: none records before all of them can. */
+	return loader_set_recording(s, false);
+}
+
+int loader_set_recording(struct session *s, bool on)
+{
+	__u32 key = 0;
+	__u64 stopped = !on;
+
+	if (s->ctl_fd < 0)
+		return 0;
+	if (bpf_map_update_elem(s->ctl_fd, &key, &stopped, BPF_ANY)) {
+		pr_err("cannot %s recording: %s", on ? "start" : "stop", strerror(errno));
+		return ERR_RUNTIME;
+	}
 	return 0;
 }
 

@@ -29,6 +29,12 @@ int loader_load_prog(struct session *s, struct probe *p, const struct bpf_insn *
 void probe_note_failure(struct probe *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * The stop flag every program checks first: recording starts off, is
+ * switched on once every probe is attached and off again when etrace stops.
+ */
+int loader_set_recording(struct session *s, bool on);
+
 /* Create (once) the per-CPU scratch map of @size bytes; message on failure. */
 int loader_scratch_map(struct session *s, int size);
 

@@ -75,7 +75,7 @@ static void roundtrip_expr(const struct expr *e)
 static void render(const struct fmt_spec *f, bool full, size_t len)
 {
 	const void **values = xcalloc(f->nconvs + 1, sizeof(*values));
-	char *buf = len ? xmalloc(len) : NULL;
+	struct strbuf out = { 0 };
 
 	for (size_t i = 0; i < f->nconvs; i++) {
 		size_t n = fmt_conv_is_string(&f->convs[i]) ? FUZZ_STR_SIZE + 2 : 8;
@@ -88,11 +88,12 @@ static void render(const struct fmt_spec *f, bool full, size_t len)
 			v[7] = (char)0xff;
 		values[i] = v;
 	}
-	fmt_render(f, values, FUZZ_STR_SIZE, NULL, buf, len);
+	(void)len;
+	fmt_render(f, values, FUZZ_STR_SIZE, NULL, full, &out);
 	for (size_t i = 0; i < f->nconvs; i++)
 		free((void *)values[i]);
 	free(values);
-	free(buf);
+	sb_free(&out);
 }
 
 static void fuzz_format(const char *fmt, int col)

@@ -20,6 +20,7 @@
  *                          lines, in order (an ordered subsequence)
  *   NOT_REGEX ere          no stdout line may match
  *   EXPECT_STDERR ere      some stderr line must match
+ *   NOT_STDERR ere         no stderr line may match
  *   EXPECT_STDERR_LINES n  number of stderr lines (sentinel removed)
  *   EXPECT_LINES n         number of stdout lines
  *   EXPECT_EXIT n          exit status of RUN (default 0; signal: 128+sig)
@@ -93,13 +94,14 @@
 #define AFTER_SCRIPT \
 	"read etrace_runner_gate <&3 || exit 125; exec 3<&-; eval \"$" AFTER_ENV "\""
 
-enum exp_kind { EXP_LINE, EXP_REGEX, EXP_NOT_REGEX, EXP_STDERR };
+enum exp_kind { EXP_LINE, EXP_REGEX, EXP_NOT_REGEX, EXP_STDERR, EXP_NOT_STDERR };
 
 static const char *const exp_keyword[] = {
 	[EXP_LINE] = "EXPECT",
 	[EXP_REGEX] = "EXPECT_REGEX",
 	[EXP_NOT_REGEX] = "NOT_REGEX",
 	[EXP_STDERR] = "EXPECT_STDERR",
+	[EXP_NOT_STDERR] = "NOT_STDERR",
 };
 
 struct expect {
@@ -1522,7 +1524,7 @@ static void check_expect(struct exec *x, const struct expect *e,
 			 const struct lines *out, const struct lines *err,
 			 size_t *pos)
 {
-	const struct lines *l = e->kind == EXP_STDERR ? err : out;
+	const struct lines *l = e->kind == EXP_STDERR || e->kind == EXP_NOT_STDERR ? err : out;
 	size_t i = e->kind == EXP_LINE || e->kind == EXP_REGEX ? *pos : 0;
 	char msg[256];
 	regex_t re;
@@ -1538,6 +1540,10 @@ static void check_expect(struct exec *x, const struct expect *e,
 	if (e->kind == EXP_NOT_REGEX) {
 		if (i < l->n)
 			sb_printf(&x->why, "stdout line %zu matches NOT_REGEX %s: %s\n",
+				  i + 1, e->text, l->v[i]);
+	} else if (e->kind == EXP_NOT_STDERR) {
+		if (i < l->n)
+			sb_printf(&x->why, "stderr line %zu matches NOT_STDERR %s: %s\n",
 				  i + 1, e->text, l->v[i]);
 	} else if (e->kind == EXP_STDERR) {
 		if (i == l->n)

@@ -383,6 +383,18 @@ int bpf_vm_run(struct bpf_vm *vm, const struct bpf_insn *prog, size_t cnt, uint6
 				vm_fail(vm, pc, "bad or truncated ld_imm64");
 				return -1;
 			}
+			if (in->src_reg == BPF_PSEUDO_MAP_VALUE) {
+				uint64_t addr;
+
+				if (!vm->ops->map_value ||
+				    !vm->ops->map_value(vm, in->imm, in[1].imm, &addr)) {
+					vm_fail(vm, pc, "map value of an unknown map");
+					return -1;
+				}
+				ok = vm_set(vm, pc, in->dst_reg, addr);
+				pc += 2;
+				break;
+			}
 			if (in->src_reg && in->src_reg != BPF_PSEUDO_MAP_FD) {
 				vm_fail(vm, pc, "unsupported ld_imm64 kind");
 				return -1;
@@ -678,9 +690,28 @@ static bool probe_call(struct bpf_vm *vm, int id, const uint64_t *a, uint64_t *r
 	return false;
 }
 
+/* Direct value access (the stop flag): the first value of an array map. */
+static bool probe_map_value(struct bpf_vm *vm, int fd, int32_t off, uint64_t *addr)
+{
+	struct bpf_probe_env *e = vm->priv;
+
+	for (int i = 0; i < e->nmaps; i++) {
+		struct bpf_probe_map *m = &e->maps[i];
+
+		if (m->fd != fd)
+			continue;
+		if (off < 0 || (size_t)off >= m->value_size)
+			return false;
+		*addr = (uintptr_t)(m->data + off);
+		return true;
+	}
+	return false;
+}
+
 static const struct bpf_vm_ops probe_ops = {
 	.nargs = probe_nargs,
 	.call = probe_call,
+	.map_value = probe_map_value,
 };
 
 int bpf_probe_run(struct bpf_probe_env *e, const struct bpf_insn *prog, size_t cnt)

@@ -82,6 +82,11 @@ struct bpf_vm_ops {
 	int (*nargs)(struct bpf_vm *vm, int id);
 	/* Run helper @id; false (with vm->mem error set) on misuse. */
 	bool (*call)(struct bpf_vm *vm, int id, const uint64_t *args, uint64_t *ret);
+	/*
+	 * The address of byte @off of map @fd's first value (ld_imm64 with
+	 * BPF_PSEUDO_MAP_VALUE); false if unknown. NULL: not supported.
+	 */
+	bool (*map_value)(struct bpf_vm *vm, int fd, int32_t off, uint64_t *addr);
 };
 
 struct bpf_vm {

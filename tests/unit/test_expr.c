@@ -35,6 +35,7 @@
 #define EVENTS_FD 7
 #define LOST_FD 8
 #define SCRATCH_FD 9
+#define CTL_FD 10
 #define SCRATCH_SIZE 4096
 #define SELF_PID 999
 
@@ -201,6 +202,7 @@ struct cfg {
 	int probe_id;
 	uint64_t pid_tgid, uid_gid;
 	bool ringbuf_full;
+	bool stopped;		/* the stop flag is set */
 	struct btf *btf;	/* kernel types; NULL: none */
 	const void *task;	/* contents of the current task_struct */
 	size_t task_len;
@@ -300,6 +302,7 @@ static void run_probe(struct fx *f, const struct cfg *c, const char *text, struc
 	s.events_fd = EVENTS_FD;
 	s.lost_fd = LOST_FD;
 	s.scratch_fd = SCRATCH_FD;
+	s.ctl_fd = CTL_FD;
 	/* Kernel types only when the case brings them: results must not depend on the host. */
 	s.btf_tried = true;
 	s.vmlinux_btf = c->btf;
@@ -334,6 +337,8 @@ static void run_probe(struct fx *f, const struct cfg *c, const char *text, struc
 	env->pid_tgid = c->pid_tgid;
 	env->uid_gid = c->uid_gid;
 	bpf_probe_env_add_array(env, SCRATCH_FD, SCRATCH_SIZE, 1);
+	memset(bpf_probe_env_add_array(env, CTL_FD, 8, 1), 0, 8);
+	env->maps[env->nmaps - 1].data[0] = c->stopped;
 	env->ringbuf_full = c->ringbuf_full;
 	memset(env->task, 0, sizeof(env->task));
 	if (c->task)
@@ -363,7 +368,11 @@ static void run_probe(struct fx *f, const struct cfg *c, const char *text, struc
 
 		for (size_t i = 0; i < r->nslots; i++)
 			vals[i] = r->values + p->slots[i].offset;
-		fmt_render(p->fmt, vals, c->string_size, NULL, r->msg, sizeof(r->msg));
+		struct strbuf msg = { 0 };
+
+		fmt_render(p->fmt, vals, c->string_size, NULL, false, &msg);
+		snprintf(r->msg, sizeof(r->msg), "%s", msg.buf ? msg.buf : "");
+		sb_free(&msg);
 	}
 	bpf_probe_env_free(env);
 out:
@@ -371,7 +380,7 @@ out:
 	free(env);
 	/* The BTF belongs to the case, and the fds are not ours to close. */
 	s.vmlinux_btf = NULL;
-	s.events_fd = s.lost_fd = s.scratch_fd = -1;
+	s.events_fd = s.lost_fd = s.scratch_fd = s.ctl_fd = -1;
 	session_teardown(&s);
 }
 
@@ -1434,16 +1443,16 @@ UNIT_TEST(expr_string_pointers)
 	fx_set(&fx, "buf", fx_user_str(&fx, "hello, world\n"));
 	fx_set(&fx, "count", 13);
 	MSG(&fx, "t:syscalls:sys_enter_write \"%d %s|%d\", args->fd, args->buf, args->count",
-	    "1 hello, world\n|13");
+	    "1 hello, world\\n|13");
 	cfg.string_size = 5;
 	MSG(&fx, "t:syscalls:sys_enter_write \"%s\", args->buf", "hello...");
 	cfg = cfg_default();
 	/* An 8-byte integer prints as the string at that address (BCC does so). */
 	MSG(&fx, "t:syscalls:sys_enter_write \"[%s]\", args->count", "[]");
-	MSG(&fx, "t:syscalls:sys_enter_write \"%s\", (char *)args->buf", "hello, world\n");
+	MSG(&fx, "t:syscalls:sys_enter_write \"%s\", (char *)args->buf", "hello, world\\n");
 	MSG(&fx, "t:syscalls:sys_enter_write \"[%s]\", (char *)args->count", "[]");
 	MSG(&fx, "t:syscalls:sys_enter_write \"[%s]\", (char __user *)args->buf",
-	    "[hello, world\n]");
+	    "[hello, world\\n]");
 	fx_free(&fx);
 
 	fx_load(&fx, "sys_enter_execve");
@@ -1469,7 +1478,8 @@ UNIT_TEST(expr_string_pointers)
 	fx_set(&fx, "ip", 0xffffffff81234567ull);
 	memcpy(fx.ctx + fx_field(&fx, "buf")->offset, "printed\n", 9);
 	fx.len += 16;
-	MSG(&fx, "t:ftrace:print \"%s|%lx\", args->buf, args->ip", "printed\n|ffffffff81234567");
+	/* The message's own newline is escaped, as any control byte is. */
+	MSG(&fx, "t:ftrace:print \"%s|%lx\", args->buf, args->ip", "printed\\n|ffffffff81234567");
 	fx_free(&fx);
 }
 
@@ -1741,6 +1751,13 @@ UNIT_TEST(expr_lost_events)
 	r = RUN(&fx, "t:etrace:expr (args->zero)");
 	CHECK(!r->run_ret && !r->nreserved && !r->submitted);
 	CHECK_EQ_INT(r->lost, 0);
+	free(r);
+	/* Once etrace has stopped, nothing is recorded and nothing counts as lost. */
+	cfg.stopped = true;
+	r = RUN(&fx, "t:etrace:expr \"%d\", args->one");
+	CHECK(!r->run_ret && !r->nreserved && !r->submitted);
+	CHECK_EQ_INT(r->lost, 0);
+	CHECK_EQ_INT(r->calls[BPF_FUNC_get_current_pid_tgid], 0);
 	free(r);
 	fx_free(&fx);
 }

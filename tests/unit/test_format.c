@@ -15,28 +15,36 @@
 #define ALL_ONES 0xffffffffffffffffULL
 
 /*
- * Render @fmt (parsed at column 1) with @values into a @len-byte buffer;
- * returns the text, "error: <message>", or "(bad length)" when the
- * returned length does not match the text.
+ * Render @fmt (parsed at column 1) with @values, strings escaped unless
+ * @raw; returns the text (cut to what a static buffer holds) or
+ * "error: <message>".
  */
-static const char *render_len(const char *fmt, const void *const *values, int str_size,
-			      struct ksyms *ks, size_t len)
+static const char *render_raw(const char *fmt, const void *const *values, int str_size,
+			      struct ksyms *ks, bool raw)
 {
-	static char out[4096];
+	static char out[16384];
+	struct strbuf sb = { 0 };
 	struct fmt_spec f;
 	char err[256];
-	size_t n;
 
 	if (fmt_parse(fmt, 1, &f, err, sizeof(err))) {
 		snprintf(out, sizeof(out), "error: %s", err);
 		return out;
 	}
-	memset(out, 'X', sizeof(out));
-	n = fmt_render(&f, values, str_size, ks, out, len);
+	fmt_render(&f, values, str_size, ks, raw, &sb);
 	fmt_free(&f);
-	if (len && n != strlen(out))
-		return "(bad length)";
+	snprintf(out, sizeof(out), "%s", sb.buf ? sb.buf : "");
+	if (sb.buf && strlen(sb.buf) != sb.len)
+		snprintf(out, sizeof(out), "(bad length)");
+	sb_free(&sb);
 	return out;
+}
+
+static const char *render_len(const char *fmt, const void *const *values, int str_size,
+			      struct ksyms *ks, size_t len)
+{
+	(void)len;
+	return render_raw(fmt, values, str_size, ks, false);
 }
 
 static const char *render(const char *fmt, const void *const *values)
@@ -393,35 +401,42 @@ UNIT_TEST(format_strings)
 	}
 }
 
-UNIT_TEST(format_render_truncation)
+UNIT_TEST(format_render_long)
 {
 	uint64_t v = 123456;
 	const void *values[] = { &v, &v };
-	char buf[8];
+	const char *out;
 
-	CHECK_EQ_STR(render_len("hello world", NULL, 80, NULL, 6), "hello");
-	CHECK_EQ_STR(render_len("hello", NULL, 80, NULL, 6), "hello");
-	CHECK_EQ_STR(render_len("%d", values, 80, NULL, 4), "123");
-	CHECK_EQ_STR(render_len("ab%dcd", values, 80, NULL, 5), "ab12");
-	CHECK_EQ_STR(render_len("ab%dcd", values, 80, NULL, 9), "ab123456");
-	CHECK_EQ_STR(render_len("ab%dcd", values, 80, NULL, 10), "ab123456c");
-	CHECK_EQ_STR(render_len("%d%d", values, 80, NULL, 10), "123456123");
-	CHECK_EQ_STR(render_len("%d", values, 80, NULL, 1), "");
-	CHECK_EQ_STR(render_len("%20d|", values, 80, NULL, 8), "       ");
+	/* Nothing is cut: an 8200-wide conversion is printed whole. */
+	out = render("%8200d|END", values);
+	CHECK_EQ_INT(strlen(out), 8204);
+	CHECK_EQ_STR(out + 8194, "123456|END");
+	out = render("%d%d", values);
+	CHECK_EQ_STR(out, "123456123456");
+}
 
-	/* A zero-length buffer is not touched. */
-	{
-		struct fmt_spec f;
-		char err[64];
+UNIT_TEST(format_render_escapes)
+{
+	char *a = xcalloc(1, 82), *b = xcalloc(1, 82);
+	const void *values[] = { a, b };
+	uint64_t esc = 27, nul = 0, e_acute = 0xe9;
+	const void *cvals[] = { &esc, &nul, &e_acute };
 
-		CHECK_EQ_INT(fmt_parse("x%d", 1, &f, err, sizeof(err)), 0);
-		memset(buf, 'X', sizeof(buf));
-		CHECK_EQ_INT(fmt_render(&f, values, 80, NULL, buf, 0), 0);
-		CHECK_EQ_INT(buf[0], 'X');
-		CHECK_EQ_INT(fmt_render(&f, values, 80, NULL, buf, sizeof(buf)), 7);
-		CHECK_EQ_STR(buf, "x123456");
-		fmt_free(&f);
-	}
+	strcpy(a, "x\nFAKE 1 1 evil");
+	strcpy(b, "\x1b[31mred\\");
+	CHECK_EQ_STR(render_len("%s|%s", values, 80, NULL, 0),
+		     "x\\nFAKE 1 1 evil|\\x1b[31mred\\\\");
+	CHECK_EQ_STR(render_raw("%s", values, 80, NULL, true), "x\nFAKE 1 1 evil");
+	/* Valid UTF-8 stays, invalid bytes and C1 controls do not. */
+	strcpy(a, "caf\xc3\xa9 \xe2\x82\xac \xff \xc2\x9b \xed\xa0\x80");
+	CHECK_EQ_STR(render_len("%s", values, 80, NULL, 0),
+		     "caf\xc3\xa9 \xe2\x82\xac \\xff \\xc2\\x9b \\xed\\xa0\\x80");
+	/* Widths count the bytes as written, as printf does. */
+	strcpy(a, "\t");
+	CHECK_EQ_STR(render_len("[%3s]", values, 80, NULL, 0), "[  \\t]");
+	CHECK_EQ_STR(render_len("%c%c%c", cvals, 80, NULL, 0), "\\x1b\\x00\\xe9");
+	free(a);
+	free(b);
 }
 
 UNIT_TEST(format_errors)

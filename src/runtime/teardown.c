@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/membarrier.h>
+#include <bpf/bpf.h>
+
+#include "providers/provider.h"
+#include "runtime/events.h"
+#include "runtime/loader.h"
+#include "runtime/teardown.h"
+#include "util.h"
+
+/* Threads closing links; each waits out a grace period of its own. */
+#define MAX_CLOSERS 64
+#define CLOSER_STACK (64 * 1024)
+/* Say what is going on when detaching takes longer than this. */
+#define SLOW_DETACH_MS 1000
+/* After a signal, how long a slow reader may take the last output. */
+#define SIGNAL_OUTPUT_MS 100
+
+void teardown_stop_recording(struct session *s)
+{
+	if (s->ctl_fd >= 0 && !loader_set_recording(s, false)) {
+		/*
+		 * A program that read the flag just before it was set may
+		 * still be writing. Programs run inside RCU read-side
+		 * sections, and membarrier(GLOBAL) waits for an RCU grace
+		 * period: after it, every counter is final.
+		 */
+		syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
+	}
+	/* After a signal, print what was recorded before it (if output keeps up). */
+	if (s->stop == STOP_SIGNAL && s->rb && !sink_full(&s->out))
+		events_consume(s);
+	for (size_t i = 0; i < s->nprobes; i++)
+		s->probes[i].lost = loader_lost(s, s->probes[i].id);
+}
+
+/* Everything to close, taken over from the probes. */
+struct detacher {
+	struct session *s;
+	int *links;
+	size_t nlinks;
+	int *perf;
+	size_t nperf;
+	atomic_size_t next_link;
+	int wake_fd;		/* eventfd, written when all is closed */
+};
+
+static void close_slot(int *slot)
+{
+	int fd = __atomic_exchange_n(slot, -1, __ATOMIC_SEQ_CST);
+
+	if (fd >= 0)
+		close(fd);
+}
+
+static void *close_links(void *arg)
+{
+	struct detacher *d = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&d->next_link, 1)) < d->nlinks)
+		close_slot(&d->links[i]);
+	return NULL;
+}
+
+static void close_programs(struct session *s)
+{
+	for (size_t i = 0; i < s->nprobes; i++) {
+		struct probe *p = &s->probes[i];
+
+		for (size_t j = 0; j < p->nprogs; j++)
+			close_slot(&p->progs[j]);
+		p->nprogs = 0;
+	}
+}
+
+static void remove_legacy(struct session *s)
+{
+	for (size_t i = 0; i < s->nprobes; i++)
+		kprobe_legacy_remove(&s->probes[i]);
+}
+
+/* Close the links with a pool of threads, then the perf events in order. */
+static void detach_all(struct detacher *d)
+{
+	pthread_t th[MAX_CLOSERS];
+	pthread_attr_t attr;
+	size_t want = d->nlinks < MAX_CLOSERS ? d->nlinks : MAX_CLOSERS, n = 0;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, CLOSER_STACK);
+	/* This thread closes links too. */
+	for (; want > 1 && n < want - 1; n++)
+		if (pthread_create(&th[n], &attr, close_links, d))
+			break;
+	pthread_attr_destroy(&attr);
+	close_links(d);
+	for (size_t i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+	/*
+	 * The kernel serialises perf event teardown on one mutex: closing
+	 * them in parallel would only queue threads that a hand-off must
+	 * then wait for.
+	 */
+	for (size_t i = 0; i < d->nperf; i++)
+		close_slot(&d->perf[i]);
+	remove_legacy(d->s);
+	close_programs(d->s);
+}
+
+static void *detach_thread(void *arg)
+{
+	struct detacher *d = arg;
+	uint64_t one = 1;
+
+	detach_all(d);
+	if (write(d->wake_fd, &one, sizeof(one)) < 0) {
+		/* The main thread also polls; it will notice the join. */
+	}
+	return NULL;
+}
+
+static void collect(struct detacher *d, struct session *s)
+{
+	size_t nl = 0, np = 0;
+
+	for (size_t i = 0; i < s->nprobes; i++) {
+		nl += s->probes[i].nlinks;
+		np += s->probes[i].nperf;
+	}
+	d->links = xcalloc(nl + 1, sizeof(int));
+	d->perf = xcalloc(np + 1, sizeof(int));
+	for (size_t i = 0; i < s->nprobes; i++) {
+		struct probe *p = &s->probes[i];
+
+		memcpy(d->links + d->nlinks, p->links, p->nlinks * sizeof(int));
+		d->nlinks += p->nlinks;
+		memcpy(d->perf + d->nperf, p->perf_fds, p->nperf * sizeof(int));
+		d->nperf += p->nperf;
+		p->nlinks = p->nperf = 0;
+	}
+}
+
+/*
+ * Wait until process @pid has exited. Until then it holds references to the
+ * same links and perf events, and the last reference is the slow one: the
+ * child must not take the slow part off the parent only to hand it back.
+ */
+static void wait_for_exit(pid_t pid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	if (fd >= 0) {
+		/* Readable once the process is a zombie: its files are closed by then. */
+		while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+			;
+		close(fd);
+		return;
+	}
+	/* Before 5.3: reparenting happens after the files are closed. */
+	while (getppid() == pid)
+		usleep(10000);
+}
+
+/*
+ * A second signal: a child process inherits what is still open, finishes
+ * the job in the background, and we are free to exit. The child lets go of
+ * the terminal and of the pipeline, so a reader sees the end of the output
+ * at once.
+ */
+static int hand_off(struct detacher *d)
+{
+	pid_t parent = getpid(), pid = fork();
+	int nul;
+
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		return 0;
+	wait_for_exit(parent);
+	setsid();
+	nul = open("/dev/null", O_RDWR);
+	for (int fd = 0; fd <= 2 && nul >= 0; fd++)
+		dup2(nul, fd);
+	if (nul > 2)
+		close(nul);
+	atomic_store(&d->next_link, 0);
+	close_links(d);
+	for (size_t i = 0; i < d->nperf; i++)
+		close_slot(&d->perf[i]);
+	/* Our parent may still hold a perf event for a moment: retry. */
+	for (int tries = 0; tries < 20; tries++) {
+		bool busy = false;
+
+		for (size_t i = 0; i < d->s->nprobes; i++)
+			busy |= kprobe_legacy_remove(&d->s->probes[i]) == -EBUSY;
+		if (!busy)
+			break;
+		usleep(100000);
+	}
+	_exit(0);
+}
+
+/* Waits for the detach thread; returns TEARDOWN_HANDED_OFF on a second signal. */
+static int wait_detached(struct session *s, struct detacher *d, size_t nprobes)
+{
+	uint64_t start = mono_ns();
+	bool told = false;
+
+	for (;;) {
+		struct pollfd pfd[3] = {
+			{ .fd = d->wake_fd, .events = POLLIN },
+			{ .fd = s->sig_fd, .events = POLLIN },
+			{ .fd = s->out.fd, .events = POLLOUT },
+		};
+		int elapsed = (int)((mono_ns() - start) / 1000000), n;
+		int timeout = told ? -1 : elapsed >= SLOW_DETACH_MS ? 0 : SLOW_DETACH_MS - elapsed;
+
+		n = poll(pfd, sink_pending(&s->out) && s->out.nonblocking ? 3 : 2, timeout);
+		if (n < 0 && errno != EINTR)
+			return 0;
+		if (n == 0 && !told) {
+			pr_err("detaching %zu probes... (interrupt again to finish in the background)",
+			       nprobes);
+			told = true;
+		}
+		if (n > 0 && (pfd[0].revents & POLLIN))
+			return 0;
+		if (n > 0 && (pfd[1].revents & POLLIN) && events_take_signal(s) &&
+		    hand_off(d) == 0)
+			return TEARDOWN_HANDED_OFF;
+		if (n > 0 && (pfd[2].revents & (POLLOUT | POLLERR)))
+			sink_flush(&s->out);
+	}
+}
+
+int teardown_detach(struct session *s)
+{
+	struct detacher d = { .s = s, .wake_fd = -1 };
+	pthread_t th;
+	int ret = 0;
+
+	collect(&d, s);
+	/* A few descriptors: no thread, no second-signal window worth having. */
+	if (d.nlinks + d.nperf <= 2 || s->sig_fd < 0 ||
+	    (d.wake_fd = eventfd(0, EFD_CLOEXEC)) < 0 ||
+	    pthread_create(&th, NULL, detach_thread, &d)) {
+		detach_all(&d);
+	} else {
+		ret = wait_detached(s, &d, s->nprobes);
+		if (ret == TEARDOWN_HANDED_OFF)
+			return ret;	/* the threads end with the process */
+		pthread_join(th, NULL);
+	}
+	if (d.wake_fd >= 0)
+		close(d.wake_fd);
+	free(d.links);
+	free(d.perf);
+	return ret;
+}
+
+void teardown_flush_output(struct session *s)
+{
+	int timeout = -1;
+
+	switch (s->stop) {
+	case STOP_SIGNAL: {
+		uint64_t since = (mono_ns() - s->stop_mono_ns) / 1000000;
+
+		timeout = since >= SIGNAL_OUTPUT_MS ? 0 : SIGNAL_OUTPUT_MS - (int)since;
+		break;
+	}
+	case STOP_MAX_EVENTS:
+	case STOP_NONE:
+		break;
+	default:
+		return;
+	}
+	sink_drain(&s->out, s->sig_fd, timeout);
+}
+
+void teardown_report(struct session *s, bool handed_off)
+{
+	unsigned long long total = 0;
+	struct sink err;
+
+	/* A stalled stderr must not hold up the exit either. */
+	sink_open(&err, STDERR_FILENO, 0);
+	for (size_t i = 0; i < s->nprobes; i++) {
+		const struct probe *p = &s->probes[i];
+
+		total += p->lost;
+		if (s->opt.verbose)
+			fprintf(stderr, "probe %d: %llu events, %llu lost\n", p->spec.index,
+				(unsigned long long)p->seen, (unsigned long long)p->lost);
+	}
+	if (total)
+		pr_err("lost %llu events", total);
+	if (handed_off)
+		pr_err("interrupted again: the remaining probes are detached in the background");
+	sink_close(&err);
+}
