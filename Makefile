@@ -164,15 +164,16 @@ bench: deps all
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_BUILD := build-fuzz
-FUZZ_LIB_SRCS := $(wildcard src/spec/*.c) src/output/format.c src/sym/ksym.c src/util.c
+# The fuzz target compiles probes too: it needs the whole library.
+FUZZ_LIB_SRCS := $(LIB_SRCS)
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -g -O1 -fno-omit-frame-pointer -Isrc \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-DETRACE_VERSION='"$(VERSION)"'
 
-$(FUZZ_BUILD)/fuzz-spec: tests/fuzz/fuzz_spec.c $(FUZZ_LIB_SRCS) src/util.h \
-		$(wildcard src/spec/*.h src/output/*.h src/sym/*.h)
+$(FUZZ_BUILD)/fuzz-spec: tests/fuzz/fuzz_spec.c $(FUZZ_LIB_SRCS) $(wildcard src/*.h src/*/*.h)
 	@mkdir -p $(dir $@)
 	$(call msg,CLANG,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_spec.c $(FUZZ_LIB_SRCS)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_spec.c $(FUZZ_LIB_SRCS) $(LIBS)
 
 fuzz-deps:
 	@$(call install_missing,$(FUZZ_DEPS))

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "cli.h"
+#include "output/format.h"
 #include "output/text.h"
 #include "providers/provider.h"
 #include "runtime/events.h"
@@ -70,6 +71,33 @@ static int resolve_probes(struct session *s)
 	return 0;
 }
 
+/* Whether anything prints kernel symbols: -K or a %K conversion. */
+static bool wants_symbols(const struct session *s)
+{
+	if (s->opt.kstack)
+		return true;
+	for (size_t i = 0; i < s->nprobes; i++) {
+		const struct fmt_spec *f = s->probes[i].fmt;
+
+		for (size_t j = 0; f && j < f->nconvs; j++)
+			if (f->convs[j].conv == 'K')
+				return true;
+	}
+	return false;
+}
+
+/* Compile every probe once without loading: all usage errors come first. */
+static int check_probes(struct session *s)
+{
+	for (size_t i = 0; i < s->nprobes; i++) {
+		int ret = s->probes[i].prov->check(s, &s->probes[i]);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 static int start(struct session *s)
 {
 	const char *sentinel = getenv("ETRACE_TEST_SENTINEL");
@@ -86,13 +114,22 @@ static int start(struct session *s)
 	s->ncpus = libbpf_num_possible_cpus();
 	if (s->ncpus <= 0)
 		s->ncpus = 1;
-	if ((ret = parse_probes(s)) || (ret = loader_check_privileges()) ||
-	    (ret = events_setup_signals(s)) || (ret = resolve_probes(s)) ||
-	    (ret = loader_create_maps(s)) || (ret = events_open(s)))
+	loader_size_ring(s);
+	/*
+	 * What the user wrote is checked before privileges are: a mistake
+	 * is a usage error (exit 2) whoever runs etrace.
+	 */
+	if ((ret = parse_probes(s)) || (ret = events_setup_signals(s)) ||
+	    (ret = resolve_probes(s)) || (ret = check_probes(s)) ||
+	    (ret = loader_check_privileges()) || (ret = loader_create_maps(s)) ||
+	    (ret = events_open(s)))
 		return ret;
 	for (size_t i = 0; i < s->nprobes; i++)
 		if ((ret = s->probes[i].prov->install(s, &s->probes[i])))
 			return ret;
+	if (wants_symbols(s) && ksyms_hidden("/proc/kallsyms"))
+		pr_err("note: /proc/kallsyms hides kernel addresses from this process: stacks "
+		       "and %%K print [unknown] (CAP_SYSLOG shows them)");
 	output_header(s);
 	/* Every probe starts recording at the same instant. */
 	if ((ret = loader_set_recording(s, true)))

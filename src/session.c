@@ -20,6 +20,7 @@ void session_init(struct session *s)
 	s->lost_fd = -1;
 	s->scratch_fd = -1;
 	s->ctl_fd = -1;
+	s->tracefs_fd = -1;
 	s->out.fd = -1;
 	s->out.restore_flags = -1;
 	s->sig_fd = -1;
@@ -142,6 +143,7 @@ void session_teardown(struct session *s)
 	close_fd(&s->lost_fd);
 	close_fd(&s->scratch_fd);
 	close_fd(&s->ctl_fd);
+	close_fd(&s->tracefs_fd);
 	close_fd(&s->epoll_fd);
 	close_fd(&s->sig_fd);
 	ksyms__free(s->ksyms);

@@ -131,7 +131,7 @@ struct session {
 	struct probe *probes;
 	size_t nprobes;
 	const char *tracefs;	/* tracefs mount point, resolved on demand */
-	char *tracefs_buf;
+	int tracefs_fd;		/* ... and the directory, opened (O_PATH) once */
 	int events_fd;		/* BPF ring buffer */
 	int lost_fd;		/* per-CPU array: events lost per probe */
 	int scratch_fd;		/* per-CPU array: large temporaries, -1 until needed */

@@ -941,9 +941,12 @@ static struct val compile_unary(struct cg *cg, const struct expr *e)
 		return cmp_result(cg, BPF_JEQ, cg_int_reg(cg, &v), r, e->col);
 	}
 	t = promote(v.ty);
-	if (v.where == VAL_IMM)
-		return val_imm(extend_imm(e->op == '-' ? -v.imm : ~v.imm, t.size, t.is_signed),
-			       t, e->col);
+	if (v.where == VAL_IMM) {
+		/* Negated in unsigned arithmetic: -INT64_MIN wraps as it does in BPF. */
+		int64_t folded = e->op == '-' ? (int64_t)(0 - (uint64_t)v.imm) : ~v.imm;
+
+		return val_imm(extend_imm(folded, t.size, t.is_signed), t, e->col);
+	}
 	r = int_copy(cg, &v);
 	if (e->op == '-')
 		ir_neg(cg->ir, r);

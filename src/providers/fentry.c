@@ -42,9 +42,10 @@ static int module_btf_fd(const char *module)
 	return -ENOENT;
 }
 
-/* Find target @t in BTF: sets p->attach_btf_id/obj_fd and p->nparams. */
-static int find_btf_func(struct session *s, struct probe *p, const struct ktarget *t)
+/* Find target @i in BTF: sets p->attach_btf_id, p->nparams and p->cur_target. */
+int fentry_prepare(struct session *s, struct probe *p, size_t i)
 {
+	const struct ktarget *t = &p->targets[i];
 	struct btf *base = ktypes_vmlinux(s), *btf = base;
 	const struct btf_type *fn, *proto;
 	int id, ret = 0;
@@ -70,14 +71,7 @@ static int find_btf_func(struct session *s, struct probe *p, const struct ktarge
 	proto = btf__type_by_id(btf, fn->type);
 	p->nparams = proto ? btf_vlen(proto) : 0;
 	p->attach_btf_id = (unsigned)id;
-	if (t->module) {
-		p->attach_btf_obj_fd = module_btf_fd(t->module);
-		if (p->attach_btf_obj_fd < 0) {
-			p->attach_btf_obj_fd = 0;
-			probe_note_failure(p, "fentry: cannot open the BTF of module %s", t->module);
-			ret = KF_FALLBACK;
-		}
-	}
+	p->cur_target = (int)i;
 out:
 	if (btf != base)
 		btf__free(btf);
@@ -91,10 +85,18 @@ static int fentry_one(struct session *s, struct probe *p, size_t i)
 	if (p->attach_btf_obj_fd > 0)
 		close(p->attach_btf_obj_fd);
 	p->attach_btf_obj_fd = 0;
-	ret = find_btf_func(s, p, &p->targets[i]);
+	ret = fentry_prepare(s, p, i);
 	if (ret)
 		return ret;
-	p->cur_target = (int)i;
+	if (p->targets[i].module) {
+		p->attach_btf_obj_fd = module_btf_fd(p->targets[i].module);
+		if (p->attach_btf_obj_fd < 0) {
+			p->attach_btf_obj_fd = 0;
+			probe_note_failure(p, "fentry: cannot open the BTF of module %s",
+					   p->targets[i].module);
+			return KF_FALLBACK;
+		}
+	}
 	ret = kfunc_build(s, p, BPF_PROG_TYPE_TRACING,
 			  p->is_return ? BPF_TRACE_FEXIT : BPF_TRACE_FENTRY);
 	if (ret)

@@ -54,18 +54,6 @@ static bool is_fragment(const char *name)
 	return strchr(name, '.') || !strncmp(name, "__ftrace_invalid_address__", 26);
 }
 
-static char *read_tracefs_file(struct session *s, const char *file)
-{
-	const char *tfs = tracefs_dir(s);
-	char *path, *text;
-
-	if (!tfs)
-		return NULL;
-	path = xasprintf("%s/%s", tfs, file);
-	text = read_file(path, NULL);
-	free(path);
-	return text;
-}
 
 /* Functions the kprobe blacklist names (needs debugfs; NULL if unknown). */
 static char *read_blacklist(void)
@@ -125,7 +113,7 @@ static void dedup_targets(struct probe *p)
 static int resolve_wildcard(struct session *s, struct probe *p)
 {
 	const struct probe_spec *ps = &p->spec;
-	char *aff = read_tracefs_file(s, "available_filter_functions");
+	char *aff = tracefs_read(s, "available_filter_functions", NULL);
 	char *black = read_blacklist(), *save = NULL, *line;
 	size_t cap = 0;
 
@@ -276,11 +264,30 @@ static int resolve_name(struct session *s, struct probe *p)
 	return 0;
 }
 
+/*
+ * Kernel symbols are C identifiers, with '.' in compiler-made parts and
+ * glob characters in patterns. Anything else (spaces, newlines, '/')
+ * would only end up in kprobe_events lines or paths: refuse it here.
+ */
+static bool valid_function(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n && n <= 512 &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.$"
+			    "*?[]!^-") == n;
+}
+
 static int kfunc_resolve(struct session *s, struct probe *p)
 {
 	const struct probe_spec *ps = &p->spec;
 	int ret;
 
+	if (!valid_function(ps->function)) {
+		pr_err("probe %d, column %d: invalid kernel function name '%.64s%s'", ps->index,
+		       ps->function_col, ps->function, strlen(ps->function) > 64 ? "..." : "");
+		return ERR_USAGE;
+	}
 	p->is_return = ps->type == 'r';
 	if (has_glob(ps->function)) {
 		if (ps->has_offset) {
@@ -389,8 +396,32 @@ static int kfunc_install(struct session *s, struct probe *p)
 	return ERR_RUNTIME;
 }
 
+/*
+ * The check step compiles for the first mechanism of the chain, as if the
+ * kernel allowed it: fentry when the function is in BTF, else kprobes.
+ */
+static int kfunc_check(struct session *s, struct probe *p)
+{
+	enum mech chain[8];
+	size_t n = mechanism_chain(s, p, chain);
+	int ret;
+
+	p->mech = n ? chain[0] : MECH_KPROBE;
+	if (p->mech == MECH_KPROBE_LEGACY || p->mech == MECH_KPROBE_MULTI)
+		p->mech = MECH_KPROBE;
+	if (p->mech == MECH_FENTRY && fentry_prepare(s, p, 0))
+		p->mech = MECH_KPROBE;
+	ret = provider_check_compile(s, p);
+	kfunc_reset(p);
+	free(p->failures);
+	p->failures = NULL;
+	p->mech = MECH_NONE;
+	return ret;
+}
+
 const struct provider kfunc_provider = {
 	.name = "kernel function",
 	.resolve = kfunc_resolve,
+	.check = kfunc_check,
 	.install = kfunc_install,
 };

@@ -17,6 +17,12 @@
 #define KF_FALLBACK 1
 
 int fentry_install(struct session *s, struct probe *p);
+
+/*
+ * Look target @i up in BTF for compiling: parameters, attach id. 0, or
+ * KF_FALLBACK (reason noted) when fentry cannot be used for it.
+ */
+int fentry_prepare(struct session *s, struct probe *p, size_t i);
 int kprobe_install(struct session *s, struct probe *p);
 int kprobe_multi_install(struct session *s, struct probe *p);
 int kprobe_legacy_install(struct session *s, struct probe *p);

@@ -99,7 +99,7 @@ static const char *kprobe_refusal(int err)
 	case ENOENT: case EINVAL: case EADDRNOTAVAIL:
 		return "the kernel cannot probe it (notrace, inlined or blacklisted)";
 	default:
-		return strerror(err);
+		return provider_attach_error(err);
 	}
 }
 
@@ -172,7 +172,7 @@ int kprobe_multi_install(struct session *s, struct probe *p)
 /* Append one line to kprobe_events; -errno on failure. */
 static int write_kprobe_events(const char *file, const char *line)
 {
-	int fd = open(file, O_WRONLY | O_APPEND | O_CLOEXEC), ret = 0;
+	int fd = open(file, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW), ret = 0;
 	size_t len = strlen(line);
 
 	if (fd < 0)
@@ -208,17 +208,19 @@ int kprobe_legacy_remove(struct probe *p)
 	return ret;
 }
 
-static int legacy_event_id(const char *tfs, const char *event)
+static int legacy_event_id(struct session *s, const char *event)
 {
-	char *path = xasprintf("%s/events/%s/id", tfs, event);
-	int id = read_int_file(path, "");
+	char *path = xasprintf("events/%s/id", event);
+	char *text = tracefs_read(s, path, NULL);
+	int id = text ? atoi(text) : -1;
 
+	free(text);
 	free(path);
 	return id;
 }
 
 /* Create, open and attach one kprobe_events entry for target @i. */
-static int legacy_one(struct session *s, struct probe *p, const char *tfs, size_t i)
+static int legacy_one(struct session *s, struct probe *p, size_t i)
 {
 	struct perf_event_attr attr = {
 		.type = PERF_TYPE_TRACEPOINT,
@@ -241,7 +243,7 @@ static int legacy_one(struct session *s, struct probe *p, const char *tfs, size_
 	p->legacy_events = grow_array(p->legacy_events, &p->legacy_cap, p->nlegacy + 1,
 				      sizeof(*p->legacy_events));
 	p->legacy_events[p->nlegacy++] = event;
-	attr.config = (__u64)legacy_event_id(tfs, event);
+	attr.config = (__u64)legacy_event_id(s, event);
 	fd = (int)syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -269,7 +271,7 @@ int kprobe_legacy_install(struct session *s, struct probe *p)
 	if (ret)
 		return ret;
 	for (size_t i = 0; i < p->ntargets; i++) {
-		int err = legacy_one(s, p, tfs, i);
+		int err = legacy_one(s, p, i);
 
 		if (!err)
 			continue;

@@ -19,7 +19,10 @@ bool module_loaded(const char *name)
 	char path[512];
 	struct stat st;
 
-	if (strchr(name, '/') || strlen(name) > 200)
+	/* Module names are C identifiers (with '-'): anything else is no module. */
+	if (!*name || strlen(name) > 64 ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+	    strlen(name))
 		return false;
 	snprintf(path, sizeof(path), "/sys/module/%s/sections", name);
 	/* Built-in "modules" have /sys/module/NAME too, but no sections. */
@@ -58,6 +61,25 @@ int provider_build(struct session *s, struct probe *p, bool quiet)
 	ret = loader_load_prog(s, p, insns, cnt, quiet);
 	free(insns);
 	return ret;
+}
+
+int provider_check_compile(struct session *s, struct probe *p)
+{
+	struct bpf_insn *insns = NULL;
+	size_t cnt = 0;
+	int ret = codegen_probe(s, p, &insns, &cnt, NULL);
+
+	free(insns);
+	return ret;
+}
+
+const char *provider_attach_error(int err)
+{
+	/* BPF_TRACE_MAX_PROGS: the one E2BIG of attaching. */
+	if (err == E2BIG)
+		return "the kernel allows at most 64 BPF programs on one event, and that many "
+		       "are attached already (by etrace or other tracers)";
+	return strerror(err);
 }
 
 int provider_attach_perf(struct probe *p, int pfd)

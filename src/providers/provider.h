@@ -22,6 +22,12 @@ struct provider {
 	 */
 	int (*resolve)(struct session *s, struct probe *p);
 	/*
+	 * Compile @p for the mechanism it would use first, without loading
+	 * anything, so that every mistake in a probe is reported (exit 2)
+	 * before privileges and the kernel are asked. 0 or ERR_*.
+	 */
+	int (*check)(struct session *s, struct probe *p);
+	/*
 	 * Compile, load and attach @p; every fd it creates goes to
 	 * probe_add_link()/probe_add_perf()/probe_add_prog() so that detaching is generic.
 	 */
@@ -44,6 +50,12 @@ const struct provider *provider_find(const struct probe_spec *spec);
  * is LOAD_REFUSED (1) so that a fallback can follow.
  */
 int provider_build(struct session *s, struct probe *p, bool quiet);
+
+/* Compile @p as it is set up now and throw the program away (the check step). */
+int provider_check_compile(struct session *s, struct probe *p);
+
+/* Why attaching a program failed with errno @err, in words. */
+const char *provider_attach_error(int err);
 
 /* Attach p->prog_fd to the perf event @pfd with a BPF link (or, before
  * 5.15, the perf ioctl); both fds are recorded on @p. -errno on failure. */

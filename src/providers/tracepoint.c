@@ -18,19 +18,12 @@
 #include "types/tpformat.h"
 #include "util.h"
 
-static bool is_dir(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* Closest entry name of directory @dir to @word, or NULL. */
-static char *closest_entry(const char *dir, const char *word)
+/* Closest entry name of tracefs directory @dir to @word, or NULL. */
+static char *closest_entry(struct session *s, const char *dir, const char *word)
 {
 	struct suggest sg;
 	struct dirent *de;
-	DIR *d = opendir(dir);
+	DIR *d = tracefs_opendir(s, dir);
 	char *best;
 
 	if (!d)
@@ -46,20 +39,20 @@ static char *closest_entry(const char *dir, const char *word)
 	return best;
 }
 
-static int unknown_tracepoint(const char *events, struct probe *p)
+static int unknown_tracepoint(struct session *s, struct probe *p)
 {
 	const struct probe_spec *ps = &p->spec;
-	char *catdir = xasprintf("%s/%s", events, ps->category);
+	char *catdir = xasprintf("events/%s", ps->category);
 	char *hint = NULL, *alt;
 	int col = ps->function_col;
 
-	if (!is_dir(catdir)) {
+	if (!tracefs_is_dir(s, catdir)) {
 		col = ps->function_col - (int)strlen(ps->category) - 1;
-		alt = closest_entry(events, ps->category);
+		alt = closest_entry(s, "events", ps->category);
 		if (alt) {
-			char *altdir = xasprintf("%s/%s/%s", events, alt, ps->function);
+			char *altdir = xasprintf("events/%s/%s", alt, ps->function);
 
-			if (is_dir(altdir))
+			if (tracefs_is_dir(s, altdir))
 				hint = xasprintf(" (did you mean '%s:%s'?)", alt, ps->function);
 			else
 				hint = xasprintf(" (did you mean category '%s'?)", alt);
@@ -69,7 +62,7 @@ static int unknown_tracepoint(const char *events, struct probe *p)
 		pr_err("probe %d, column %d: unknown tracepoint category '%s'%s",
 		       ps->index, col, ps->category, hint ? hint : "");
 	} else {
-		alt = closest_entry(catdir, ps->function);
+		alt = closest_entry(s, catdir, ps->function);
 		if (alt)
 			hint = xasprintf(" (did you mean '%s:%s'?)", ps->category, alt);
 		free(alt);
@@ -81,34 +74,54 @@ static int unknown_tracepoint(const char *events, struct probe *p)
 	return ERR_USAGE;
 }
 
+/* Names become a path under tracefs: nothing but a plain name may pass. */
+static int check_names(const struct probe_spec *ps)
+{
+	int cat_col = ps->function_col - (int)strlen(ps->category) - 1;
+
+	if (!tracefs_valid_name(ps->category)) {
+		pr_err("probe %d, column %d: invalid tracepoint category '%.64s%s': a name of "
+		       "letters, digits, '_', '.' and '-' (at most 255) is expected", ps->index,
+		       cat_col, ps->category, strlen(ps->category) > 64 ? "..." : "");
+		return ERR_USAGE;
+	}
+	if (!tracefs_valid_name(ps->function)) {
+		pr_err("probe %d, column %d: invalid tracepoint name '%.64s%s': a name of "
+		       "letters, digits, '_', '.' and '-' (at most 255) is expected", ps->index,
+		       ps->function_col, ps->function, strlen(ps->function) > 64 ? "..." : "");
+		return ERR_USAGE;
+	}
+	return 0;
+}
+
 static int tp_resolve(struct session *s, struct probe *p)
 {
 	const struct probe_spec *ps = &p->spec;
-	const char *tfs = tracefs_dir(s);
-	char *events, *path, *text, err[256];
-	int ret = 0;
+	char *path, *text, err[256];
+	int ret;
 
-	if (!tfs)
+	if ((ret = check_names(ps)))
+		return ret;
+	if (!tracefs_dir(s))
 		return ERR_RUNTIME;
-	events = xasprintf("%s/events", tfs);
-	p->tp_dir = xasprintf("%s/%s/%s", events, ps->category, ps->function);
+	p->tp_dir = xasprintf("events/%s/%s", ps->category, ps->function);
 	path = xasprintf("%s/format", p->tp_dir);
-	text = read_file(path, NULL);
-	if (!text && errno == ENOENT) {
-		ret = unknown_tracepoint(events, p);
+	text = tracefs_read(s, path, NULL);
+	if (!text && (errno == ENOENT || errno == ENOTDIR)) {
+		ret = unknown_tracepoint(s, p);
 	} else if (!text) {
-		pr_err("probe %d: cannot read %s: %s", ps->index, path, strerror(errno));
+		pr_err("probe %d: cannot read %s/%s: %s", ps->index, s->tracefs, path,
+		       strerror(errno));
 		ret = ERR_RUNTIME;
 	} else {
 		p->tp = xcalloc(1, sizeof(*p->tp));
 		if (tp_format_parse(text, p->tp, err, sizeof(err))) {
-			pr_err("probe %d: cannot parse %s: %s", ps->index, path, err);
+			pr_err("probe %d: cannot parse %s/%s: %s", ps->index, s->tracefs, path, err);
 			ret = ERR_RUNTIME;
 		}
 	}
 	free(text);
 	free(path);
-	free(events);
 	if (!ret) {
 		p->func_name = xstrdup(ps->function);
 		p->mech = MECH_TRACEPOINT;
@@ -145,7 +158,7 @@ static int tp_install(struct session *s, struct probe *p)
 	err = provider_attach_perf(p, pfd);
 	if (err) {
 		pr_err("probe %d: cannot attach to tracepoint %s:%s: %s", p->spec.index,
-		       p->spec.category, p->spec.function, strerror(-err));
+		       p->spec.category, p->spec.function, provider_attach_error(-err));
 		return ERR_RUNTIME;
 	}
 	return 0;
@@ -154,5 +167,6 @@ static int tp_install(struct session *s, struct probe *p)
 const struct provider tracepoint_provider = {
 	.name = "tracepoint",
 	.resolve = tp_resolve,
+	.check = provider_check_compile,
 	.install = tp_install,
 };

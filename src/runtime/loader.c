@@ -29,18 +29,60 @@ static bool has_cap(const struct __user_cap_data_struct *d, int cap)
 	return d[cap / 32].effective & (1u << (cap % 32));
 }
 
-int loader_check_privileges(void)
+/*
+ * The capabilities tracing needs that the caller lacks, as "CAP_A and
+ * CAP_B" (empty when none is missing). CAP_SYS_ADMIN stands in for
+ * CAP_BPF and CAP_PERFMON (kernels before 5.8 know only it), and
+ * CAP_DAC_OVERRIDE for CAP_DAC_READ_SEARCH.
+ */
+static void missing_caps(bool tracefs, char *buf, size_t len)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2] = { 0 };
+	struct __user_cap_data_struct d[2] = { 0 };
+	const char *miss[3];
+	int n = 0;
+
+	buf[0] = '\0';
+	if (syscall(SYS_capget, &hdr, d))
+		memset(d, 0, sizeof(d));
+	if (!has_cap(d, CAP_SYS_ADMIN)) {
+		if (!has_cap(d, CAP_BPF))
+			miss[n++] = "CAP_BPF";
+		if (!has_cap(d, CAP_PERFMON))
+			miss[n++] = "CAP_PERFMON";
+	}
+	if (tracefs && !has_cap(d, CAP_DAC_READ_SEARCH) && !has_cap(d, CAP_DAC_OVERRIDE))
+		miss[n++] = "CAP_DAC_READ_SEARCH";
+	for (int i = 0; i < n; i++)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s",
+			 !i ? "" : i == n - 1 ? " and " : ", ", miss[i]);
+}
+
+void loader_privilege_hint(bool tracefs, char *buf, size_t len)
+{
+	char miss[128];
+
+	missing_caps(tracefs, miss, sizeof(miss));
+	if (geteuid() == 0 || !miss[0])
+		snprintf(buf, len, "%s has the privileges; a security module may refuse it",
+			 geteuid() == 0 ? "root" : "this process");
+	else
+		snprintf(buf, len, "tracing needs root, or the capabilities CAP_BPF, CAP_PERFMON%s; "
+			 "uid %d lacks %s", tracefs ? " and, to read tracefs, CAP_DAC_READ_SEARCH" :
+			 "", (int)geteuid(), miss);
+}
+
+int loader_check_privileges(void)
+{
+	char hint[256], miss[128];
 
 	if (geteuid() == 0)
 		return 0;
-	if (syscall(SYS_capget, &hdr, data) == 0 &&
-	    ((has_cap(data, CAP_BPF) && has_cap(data, CAP_PERFMON)) ||
-	     has_cap(data, CAP_SYS_ADMIN)))
+	missing_caps(false, miss, sizeof(miss));
+	if (!miss[0])
 		return 0;
-	pr_err("%s (running as uid %d)", privileges_msg, (int)geteuid());
+	loader_privilege_hint(false, hint, sizeof(hint));
+	pr_err("%s", hint);
 	return ERR_RUNTIME;
 }
 
@@ -62,17 +104,22 @@ static unsigned long next_pow2(unsigned long v)
 	return p;
 }
 
-int loader_create_maps(struct session *s)
+void loader_size_ring(struct session *s)
 {
 	unsigned long size = next_pow2((unsigned long)s->opt.buffer_pages * 4096UL * s->ncpus);
-	LIBBPF_OPTS(bpf_map_create_opts, opts);
 
 	/* The kernel caps a ring buffer below 4 GiB. */
 	if (size > (1UL << 31))
 		size = 1UL << 31;
 	s->ring_size = size;
+}
+
+int loader_create_maps(struct session *s)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts);
+
 	s->events_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "etrace_events", 0, 0,
-				      (__u32)size, &opts);
+				      (__u32)s->ring_size, &opts);
 	if (s->events_fd < 0)
 		return map_error("ring buffer", errno);
 	s->lost_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "etrace_lost", 4, 8,

@@ -14,6 +14,9 @@
  */
 int loader_create_maps(struct session *s);
 
+/* s->ring_size from -b and the number of CPUs (before anything is compiled). */
+void loader_size_ring(struct session *s);
+
 /*
  * Load @insns as @p's program (type and attach details from @p) into
  * p->prog_fd. A verifier rejection is reported as one short reason naming
@@ -43,5 +46,11 @@ unsigned long long loader_lost(struct session *s, int id);
 
 /* Whether the caller may use BPF tracing at all; message printed if not. */
 int loader_check_privileges(void);
+
+/*
+ * Why an operation needing privileges was refused, for messages: which
+ * capabilities are missing (@tracefs: reading tracefs is needed too).
+ */
+void loader_privilege_hint(bool tracefs, char *buf, size_t len);
 
 #endif /* __ETRACE_LOADER_H */

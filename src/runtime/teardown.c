@@ -144,10 +144,10 @@ static void collect(struct detacher *d, struct session *s)
 	for (size_t i = 0; i < s->nprobes; i++) {
 		struct probe *p = &s->probes[i];
 
-		memcpy(d->links + d->nlinks, p->links, p->nlinks * sizeof(int));
-		d->nlinks += p->nlinks;
-		memcpy(d->perf + d->nperf, p->perf_fds, p->nperf * sizeof(int));
-		d->nperf += p->nperf;
+		for (size_t j = 0; j < p->nlinks; j++)
+			d->links[d->nlinks++] = p->links[j];
+		for (size_t j = 0; j < p->nperf; j++)
+			d->perf[d->nperf++] = p->perf_fds[j];
 		p->nlinks = p->nperf = 0;
 	}
 }

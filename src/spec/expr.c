@@ -132,8 +132,16 @@ static void lex_string(struct parser *p, struct token *tk)
 	char *buf = xmalloc(cap);
 
 	while (t[pos] && t[pos] != '"') {
+		int at = pos;
 		int c = t[pos] == '\\' ? (pos++, lex_escape(p, &pos)) : t[pos++];
 
+		/*
+		 * Strings end at their first NUL everywhere in etrace (formats,
+		 * STRCMP): a NUL inside would silently cut or never match.
+		 */
+		if (!c && !p->failed)
+			perr(p, at, "a string cannot contain a NUL byte (use -B and STRCMP's "
+			     "byte form to compare binary data)");
 		buf = grow_array(buf, &cap, n + 2, 1);
 		buf[n++] = (char)c;
 	}

@@ -333,3 +333,16 @@ const struct ksym *ksyms__find_in(struct ksyms *ks, const char *name, const char
 			return &ks->syms[i];
 	return NULL;
 }
+
+bool ksyms_hidden(const char *path)
+{
+	char line[128];
+	FILE *f = fopen(path, "re");
+	bool hidden = false;
+
+	if (f && fgets(line, sizeof(line), f))
+		hidden = strspn(line, "0") >= 8 && line[strspn(line, "0")] == ' ';
+	if (f)
+		fclose(f);
+	return hidden;
+}

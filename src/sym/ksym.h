@@ -31,6 +31,12 @@ struct ksym {
  */
 const struct ksym *ksyms__lookup(struct ksyms *ks, uint64_t addr);
 
+/*
+ * Whether kallsyms at @path hides addresses (kptr_restrict, or no
+ * CAP_SYSLOG): then every address prints as [unknown]. Reads one line.
+ */
+bool ksyms_hidden(const char *path);
+
 /* Look a symbol up by name; NULL if absent. */
 const struct ksym *ksyms__find(struct ksyms *ks, const char *name);
 

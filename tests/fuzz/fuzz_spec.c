@@ -3,7 +3,9 @@
  * libFuzzer entry point for the probe-spec parser and the printf-format
  * engine. One input is one probe argument as typed on the command line:
  * it is parsed as a whole (spec_parse), and on success every part is
- * printed back and the format string is parsed and rendered. The raw
+ * printed back, the format string is parsed and rendered, and the probe
+ * is compiled to BPF against a tracepoint format with fields of every kind
+ * (constant folding, casts, STRCMP, layout; no BTF, no kernel). The raw
  * input also goes straight to the expression, signature and format
  * parsers, which see text spec_parse would have split off first.
  *
@@ -19,8 +21,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "compile/codegen.h"
 #include "output/format.h"
+#include "session.h"
 #include "spec/spec.h"
+#include "types/tpformat.h"
 #include "util.h"
 
 #define FUZZ_STR_SIZE 16
@@ -115,6 +123,75 @@ static void fuzz_format(const char *fmt, int col)
 	fmt_free(&f);
 }
 
+/* A tracepoint with fields of each kind the compiler handles. */
+static const char fuzz_format_text[] =
+	"name: fuzz\nID: 1\nformat:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n"
+	"\tfield:__data_loc char[] name;\toffset:8;\tsize:4;\tsigned:0;\n"
+	"\tfield:s8 a;\toffset:12;\tsize:1;\tsigned:1;\n"
+	"\tfield:u16 b;\toffset:14;\tsize:2;\tsigned:0;\n"
+	"\tfield:long c;\toffset:16;\tsize:8;\tsigned:1;\n"
+	"\tfield:unsigned long d;\toffset:24;\tsize:8;\tsigned:0;\n"
+	"\tfield:const char * filename;\toffset:32;\tsize:8;\tsigned:0;\n"
+	"\tfield:char comm[16];\toffset:40;\tsize:16;\tsigned:1;\n"
+	"\tfield:s32 arr[4];\toffset:56;\tsize:16;\tsigned:1;\n"
+	"\nprint fmt: \"x\"\n";
+
+/*
+ * Compile @ps as if it were a probe on that tracepoint. Map descriptors
+ * are made-up numbers: nothing is created or loaded. Messages go to
+ * /dev/null for the duration.
+ */
+static void fuzz_compile(const struct probe_spec *ps)
+{
+	struct session s;
+	struct probe p = { .prog_fd = -1, .nparams = -1 };
+	struct bpf_insn *insns = NULL;
+	char err[256], category[] = "fuzz", event[] = "fuzz";
+	size_t cnt = 0;
+	int saved = dup(STDERR_FILENO), nul = open("/dev/null", O_WRONLY);
+
+	session_init(&s);
+	s.opt.string_size = FUZZ_STR_SIZE;
+	s.opt.uid = -1;
+	s.events_fd = 100;
+	s.lost_fd = 101;
+	s.scratch_fd = 102;
+	s.ctl_fd = 103;
+	s.ring_size = 1 << 16;
+	s.btf_tried = true;	/* no kernel types: the result must not depend on the host */
+	/* A shallow copy: the expressions stay @ps's. */
+	p.spec = *ps;
+	p.spec.type = 't';
+	p.spec.category = category;
+	p.spec.function = event;
+	p.func_name = event;
+	p.mech = MECH_TRACEPOINT;
+	p.tp = xcalloc(1, sizeof(*p.tp));
+	if (tp_format_parse(fuzz_format_text, p.tp, err, sizeof(err)))
+		abort();
+	if (nul >= 0)
+		dup2(nul, STDERR_FILENO);
+	codegen_probe(&s, &p, &insns, &cnt, NULL);
+	if (saved >= 0)
+		dup2(saved, STDERR_FILENO);
+	free(insns);
+	tp_format_free(p.tp);
+	free(p.tp);
+	free(p.slots);
+	if (p.fmt) {
+		fmt_free(p.fmt);
+		free(p.fmt);
+	}
+	if (nul >= 0)
+		close(nul);
+	if (saved >= 0)
+		close(saved);
+	s.events_fd = s.lost_fd = s.scratch_fd = s.ctl_fd = -1;
+	session_teardown(&s);
+}
+
 static void fuzz_spec(const char *text)
 {
 	char *err = err_new();
@@ -128,6 +205,7 @@ static void fuzz_spec(const char *text)
 			roundtrip_expr(ps.args[i]);
 		if (ps.format)
 			fuzz_format(ps.format, ps.format_col + 1);
+		fuzz_compile(&ps);
 	} else {
 		err_check(err);
 	}

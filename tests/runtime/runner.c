@@ -439,6 +439,8 @@ static void detect_features(struct runner *r)
 		add_feature(r, "kernel-functions");
 	if (can_become_nobody(r))
 		add_feature(r, "nobody");
+	if (r->root && in_path("setpriv"))
+		add_feature(r, "setpriv");
 	if (in_path("bpftrace"))
 		add_feature(r, "bpftrace");
 	if (in_path("bpftool"))

@@ -885,14 +885,25 @@ UNIT_TEST(expr_strings)
 	char err[128];
 	struct expr *e;
 
-	e = expr_parse("\"a\\tb\\n\\\\\\\"\\x41\\101\\0z\"", 1, err, sizeof(err));
+	e = expr_parse("\"a\\tb\\n\\\\\\\"\\x41\\101z\"", 1, err, sizeof(err));
 	CHECK(e);
 	if (e) {
 		CHECK_EQ_INT(e->kind, EXPR_STR);
-		CHECK_EQ_INT(e->str_len, 10);
-		CHECK(!memcmp(e->str, "a\tb\n\\\"AA\0z", 10));
-		CHECK_EQ_INT(e->str[10], '\0');
+		CHECK_EQ_INT(e->str_len, 9);
+		CHECK(!memcmp(e->str, "a\tb\n\\\"AAz", 9));
+		CHECK_EQ_INT(e->str[9], '\0');
 	}
+	expr_free(e);
+
+	/* A NUL would cut the string silently: refused, with the column of the escape. */
+	CHECK(!expr_parse("\"ab\\0c\"", 1, err, sizeof(err)));
+	CHECK_EQ_STR(err, "column 4: a string cannot contain a NUL byte (use -B and STRCMP's "
+		     "byte form to compare binary data)");
+	CHECK(!expr_parse("\"\\x00\"", 5, err, sizeof(err)));
+	CHECK(!strncmp(err, "column 6: a string cannot contain a NUL byte", 44));
+	/* A character literal may be '\0'. */
+	e = expr_parse("'\\0'", 1, err, sizeof(err));
+	CHECK(e && e->kind == EXPR_INT && e->ival == 0);
 	expr_free(e);
 
 	e = expr_parse("\"\"", 1, err, sizeof(err));

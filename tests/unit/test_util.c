@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Escaping of untrusted text, the string buffer, and the non-blocking
+ * output sink against a pipe whose reader does not read.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "output/sink.h"
+#include "unit.h"
+#include "util.h"
+
+static const char *esc(const char *s, size_t len, bool backslash)
+{
+	static char out[512];
+	struct strbuf sb = { 0 };
+
+	sb_append_escaped(&sb, s, len, backslash);
+	snprintf(out, sizeof(out), "%s", sb.buf);
+	sb_free(&sb);
+	return out;
+}
+
+#define ESC(lit) esc(lit, sizeof(lit) - 1, true)
+
+UNIT_TEST(util_escape)
+{
+	CHECK_EQ_STR(ESC("plain text 123"), "plain text 123");
+	CHECK_EQ_STR(ESC("a\nb\tc\rd"), "a\\nb\\tc\\rd");
+	CHECK_EQ_STR(ESC("\x1b[2J\x07\x7f"), "\\x1b[2J\\x07\\x7f");
+	CHECK_EQ_STR(ESC("a\0b"), "a\\x00b");
+	CHECK_EQ_STR(ESC("back\\slash"), "back\\\\slash");
+	CHECK_EQ_STR(esc("back\\slash", 10, false), "back\\slash");
+	/* UTF-8: 2, 3 and 4 byte characters are kept. */
+	CHECK_EQ_STR(ESC("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"), "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+	/* C1 controls (U+0080..U+009F), overlong forms, surrogates, > U+10FFFF. */
+	CHECK_EQ_STR(ESC("\xc2\x9b"), "\\xc2\\x9b");
+	CHECK_EQ_STR(ESC("\xc0\xaf"), "\\xc0\\xaf");
+	CHECK_EQ_STR(ESC("\xe0\x80\xaf"), "\\xe0\\x80\\xaf");
+	CHECK_EQ_STR(ESC("\xed\xa0\x80"), "\\xed\\xa0\\x80");
+	CHECK_EQ_STR(ESC("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80");
+	/* Cut in the middle of a character. */
+	CHECK_EQ_STR(ESC("x\xe2\x82"), "x\\xe2\\x82");
+	CHECK_EQ_STR(ESC("\xff\xfe"), "\\xff\\xfe");
+	CHECK(text_is_safe("abc", 3));
+	CHECK(!text_is_safe("a\\c", 3));
+	CHECK(!text_is_safe("a\nc", 3));
+	CHECK(!text_is_safe("\xc3\xa9", 2));
+}
+
+UNIT_TEST(util_strbuf)
+{
+	struct strbuf sb = { 0 };
+	char big[5000];
+
+	sb_printf(&sb, "%d-%s", 42, "x");
+	CHECK_EQ_STR(sb.buf, "42-x");
+	memset(big, 'b', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	sb_printf(&sb, "%s", big);
+	CHECK_EQ_INT(sb.len, 4 + 4999);
+	CHECK_EQ_INT(strlen(sb.buf), sb.len);
+	sb_reset(&sb);
+	CHECK_EQ_STR(sb.buf, "");
+	sb_append(&sb, "ab", 2);
+	CHECK_EQ_STR(sb.buf, "ab");
+	sb_free(&sb);
+	CHECK(!sb.buf && !sb.len);
+}
+
+/* A pipe nobody reads: the sink takes what fits, keeps the rest, never blocks. */
+UNIT_TEST(util_sink_stalled_pipe)
+{
+	int fds[2], saved = dup(STDOUT_FILENO);
+	struct sink k;
+	char chunk[4096];
+	size_t left;
+
+	/* etrace ignores SIGPIPE: a closed pipe is an EPIPE error. */
+	signal(SIGPIPE, SIG_IGN);
+	memset(chunk, 'x', sizeof(chunk));
+	CHECK(pipe(fds) == 0);
+	dup2(fds[1], STDOUT_FILENO);
+	close(fds[1]);
+	CHECK_EQ_INT(sink_open(&k, STDOUT_FILENO, 1 << 20), 0);
+	CHECK(k.nonblocking);
+	for (int i = 0; i < 64; i++)
+		sink_write(&k, chunk, sizeof(chunk));
+	CHECK(!sink_full(&k));
+	left = sink_flush(&k);
+	/* A pipe holds 64 KiB by default: the rest waits, and the call returned. */
+	CHECK(left > 0 && left < 64 * sizeof(chunk));
+	CHECK_EQ_INT(k.err, 0);
+	CHECK_EQ_INT(sink_drain(&k, -1, 50), left);
+	for (int i = 0; i < 256; i++)
+		sink_write(&k, chunk, sizeof(chunk));
+	CHECK(sink_full(&k));
+	/* The reader goes away: EPIPE, and what was pending is dropped. */
+	close(fds[0]);
+	CHECK_EQ_INT(sink_flush(&k), 0);
+	CHECK_EQ_INT(k.err, EPIPE);
+	sink_close(&k);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+}
