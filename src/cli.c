@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "providers/provider.h"
 #include "util.h"
 
 enum {
@@ -21,6 +22,8 @@ enum {
 	OPT_VERSION,
 	OPT_MECHANISM,
 	OPT_RAW_STRINGS,
+	OPT_DRY_RUN,
+	OPT_FEATURES,
 };
 
 static const struct option long_opts[] = {
@@ -48,6 +51,8 @@ static const struct option long_opts[] = {
 	{ "bin-cmp", no_argument, NULL, 'B' },
 	{ "mechanism", required_argument, NULL, OPT_MECHANISM },
 	{ "raw-strings", no_argument, NULL, OPT_RAW_STRINGS },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "features", no_argument, NULL, OPT_FEATURES },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -56,7 +61,7 @@ static const char usage_text[] =
 "              [-Z STRING_SIZE] [-S] [-M MAX_EVENTS] [-t] [-u] [-T] [-C]\n"
 "              [-n NAME] [-f MSG_FILTER] [-K] [-a] [-B] [-I header]\n"
 "              [--mechanism fentry|kprobe|kprobe-multi|kprobe-legacy]\n"
-"              [--raw-strings]\n"
+"              [--raw-strings] [--dry-run] [--features]\n"
 "              probe [probe ...]\n"
 "\n"
 "Attach to functions and tracepoints and print trace messages, compiling the\n"
@@ -98,6 +103,9 @@ static const char usage_text[] =
 "  --raw-strings         print strings and process names as the traced process\n"
 "                        wrote them (default: control bytes and invalid UTF-8\n"
 "                        escaped as \\n, \\x1b, ...)\n"
+"  --dry-run             resolve and compile every probe, load nothing (with -v:\n"
+"                        print the programs)\n"
+"  --features            print what this kernel allows tracers to do and exit\n"
 "\n"
 "Probe specifier syntax:\n"
 "  {p,r}:{[library],category}:function[+offset][(signature)] [(predicate)] [\"format\"[, arguments]]\n"
@@ -152,17 +160,10 @@ static bool parse_pid_opt(const char *opt, const char *arg, const char *what, pi
 	return true;
 }
 
-static const char *const mechanisms[] = {
-	"fentry", "kprobe", "kprobe-multi", "kprobe-legacy",
-};
-
 static bool parse_mechanism(const char *arg, struct options *opt)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(mechanisms); i++)
-		if (!strcmp(arg, mechanisms[i])) {
-			opt->mechanism = mechanisms[i];
-			return true;
-		}
+	if (kmech_parse(arg, &opt->mechanism))
+		return true;
 	pr_err("unknown mechanism '%s' (expected fentry, kprobe, kprobe-multi or kprobe-legacy)",
 	       arg);
 	return false;
@@ -227,6 +228,9 @@ static bool handle_opt(int c, const char *arg, struct options *opt)
 	case OPT_RAW_STRINGS:
 		opt->raw_strings = true;
 		return true;
+	case OPT_DRY_RUN:
+		opt->dry_run = true;
+		return true;
 	case 'I':
 		fprintf(stderr, "etrace: note: -I %s ignored: kernel types come from BTF\n", arg);
 		return true;
@@ -290,6 +294,10 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opt)
 			printf("etrace %s\n", ETRACE_VERSION);
 			return flushed("the version");
 		}
+		if (c == OPT_FEATURES) {
+			opt->list_features = true;
+			continue;
+		}
 		if (c == '?' || c == ':') {
 			bad_option(c, argc, argv);
 			return CLI_USAGE;
@@ -301,6 +309,8 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opt)
 		pr_err("only one of -p and -L may be specified");
 		return CLI_USAGE;
 	}
+	if (opt->list_features)
+		return optind < argc ? (pr_err("--features takes no probes"), CLI_USAGE) : CLI_RUN;
 	if (optind >= argc) {
 		pr_err("no probe given (try --help)");
 		return CLI_USAGE;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 #include <bpf/libbpf.h>
 
 #include "cli.h"
@@ -16,7 +17,9 @@
 #include "output/text.h"
 #include "providers/provider.h"
 #include "runtime/events.h"
+#include "runtime/features.h"
 #include "runtime/loader.h"
+#include "runtime/maps.h"
 #include "runtime/teardown.h"
 #include "session.h"
 #include "sym/ksym.h"
@@ -27,6 +30,9 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 	/* Our own messages say what failed; libbpf's would repeat them. */
 	return 0;
 }
+
+/* start() compiled everything for --dry-run and stopped there. */
+#define DRY_RUN_DONE 1
 
 static int exit_code(int err)
 {
@@ -43,8 +49,7 @@ static int parse_probes(struct session *s)
 		struct probe *p = &s->probes[i];
 
 		p->id = (int)i;
-		p->prog_fd = -1;
-		p->nparams = -1;
+		p->rt.prog_fd = -1;
 		if (spec_parse(s->opt.probe_args[i], (int)i + 1, &p->spec, err, sizeof(err))) {
 			pr_err("%s", err);
 			return ERR_USAGE;
@@ -77,7 +82,7 @@ static bool wants_symbols(const struct session *s)
 	if (s->opt.kstack)
 		return true;
 	for (size_t i = 0; i < s->nprobes; i++) {
-		const struct fmt_spec *f = s->probes[i].fmt;
+		const struct fmt_spec *f = s->probes[i].layout.fmt;
 
 		for (size_t j = 0; f && j < f->nconvs; j++)
 			if (f->convs[j].conv == 'K')
@@ -96,6 +101,21 @@ static int check_probes(struct session *s)
 			return ret;
 	}
 	return 0;
+}
+
+/* -v: what the kernel allows, on one line. */
+static void print_features(struct session *s)
+{
+	struct strbuf line = { 0 };
+	struct utsname u;
+
+	if (uname(&u))
+		snprintf(u.release, sizeof(u.release), "?");
+	for (int f = 0; f < FEAT_NR; f++)
+		sb_printf(&line, "%s%s %s", f ? ", " : "", feature_name((enum feature)f),
+			  feature_has(s, (enum feature)f) ? "yes" : "no");
+	fprintf(stderr, "kernel %s: %s\n", u.release, line.buf);
+	sb_free(&line);
 }
 
 static int start(struct session *s)
@@ -120,8 +140,15 @@ static int start(struct session *s)
 	 * is a usage error (exit 2) whoever runs etrace.
 	 */
 	if ((ret = parse_probes(s)) || (ret = events_setup_signals(s)) ||
-	    (ret = resolve_probes(s)) || (ret = check_probes(s)) ||
-	    (ret = loader_check_privileges()) || (ret = loader_create_maps(s)) ||
+	    (ret = resolve_probes(s)) || (ret = check_probes(s)))
+		return ret;
+	if (s->opt.dry_run)
+		return DRY_RUN_DONE;
+	if ((ret = loader_check_privileges()))
+		return ret;
+	if (s->opt.verbose)
+		print_features(s);
+	if ((ret = maps_create(s)) || (ret = loader_set_recording(s, false)) ||
 	    (ret = events_open(s)))
 		return ret;
 	for (size_t i = 0; i < s->nprobes; i++)
@@ -158,7 +185,16 @@ int main(int argc, char **argv)
 		break;
 	}
 	libbpf_set_print(libbpf_quiet);
+	if (s.opt.list_features) {
+		features_print(&s);
+		session_teardown(&s);
+		return fflush(stdout) ? EXIT_RUNTIME : 0;
+	}
 	ret = start(&s);
+	if (ret == DRY_RUN_DONE) {
+		session_teardown(&s);
+		return 0;
+	}
 	if (!ret)
 		ret = events_loop(&s);
 	events_stop(&s, ret ? STOP_ERROR : STOP_SIGNAL);

@@ -8,41 +8,45 @@
 
 #include "output/format.h"
 #include "providers/provider.h"
+#include "runtime/maps.h"
 #include "session.h"
 #include "sym/ksym.h"
-#include "types/tpformat.h"
 #include "util.h"
 
 void session_init(struct session *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->events_fd = -1;
-	s->lost_fd = -1;
-	s->scratch_fd = -1;
-	s->ctl_fd = -1;
+	maps_init(s);
 	s->tracefs_fd = -1;
-	s->out.fd = -1;
-	s->out.restore_flags = -1;
 	s->sig_fd = -1;
 	s->epoll_fd = -1;
+	s->out.fd = -1;
+	s->out.restore_flags = -1;
 }
 
 void probe_add_prog(struct probe *p, int fd)
 {
-	p->progs = grow_array(p->progs, &p->progs_cap, p->nprogs + 1, sizeof(*p->progs));
-	p->progs[p->nprogs++] = fd;
+	struct probe_rt *rt = &p->rt;
+
+	rt->progs = grow_array(rt->progs, &rt->progs_cap, rt->nprogs + 1, sizeof(*rt->progs));
+	rt->progs[rt->nprogs++] = fd;
 }
 
 void probe_add_link(struct probe *p, int fd)
 {
-	p->links = grow_array(p->links, &p->links_cap, p->nlinks + 1, sizeof(*p->links));
-	p->links[p->nlinks++] = fd;
+	struct probe_rt *rt = &p->rt;
+
+	rt->links = grow_array(rt->links, &rt->links_cap, rt->nlinks + 1, sizeof(*rt->links));
+	rt->links[rt->nlinks++] = fd;
 }
 
 void probe_add_perf(struct probe *p, int fd)
 {
-	p->perf_fds = grow_array(p->perf_fds, &p->perf_cap, p->nperf + 1, sizeof(*p->perf_fds));
-	p->perf_fds[p->nperf++] = fd;
+	struct probe_rt *rt = &p->rt;
+
+	rt->perf_fds = grow_array(rt->perf_fds, &rt->perf_cap, rt->nperf + 1,
+				  sizeof(*rt->perf_fds));
+	rt->perf_fds[rt->nperf++] = fd;
 }
 
 uint64_t mono_ns(void)
@@ -60,35 +64,23 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-const char *mech_name(enum mech m)
+static void close_all(int *fds, size_t *n)
 {
-	switch (m) {
-	case MECH_TRACEPOINT: return "tracepoint";
-	case MECH_FENTRY: return "fentry";
-	case MECH_KPROBE: return "kprobe";
-	case MECH_KPROBE_MULTI: return "kprobe-multi";
-	case MECH_KPROBE_LEGACY: return "kprobe-legacy";
-	default: return "none";
-	}
+	for (size_t i = 0; i < *n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	*n = 0;
 }
 
 void probe_detach(struct probe *p)
 {
 	/* A link holds its perf event: links first, then the events. */
-	for (size_t i = 0; i < p->nlinks; i++)
-		if (p->links[i] >= 0)
-			close(p->links[i]);
-	p->nlinks = 0;
-	for (size_t i = 0; i < p->nperf; i++)
-		if (p->perf_fds[i] >= 0)
-			close(p->perf_fds[i]);
-	p->nperf = 0;
-	for (size_t i = 0; i < p->nprogs; i++)
-		if (p->progs[i] >= 0)
-			close(p->progs[i]);
-	p->nprogs = 0;
-	/* Legacy kprobes live in tracefs until removed: remove them now. */
-	kprobe_legacy_remove(p);
+	close_all(p->rt.links, &p->rt.nlinks);
+	close_all(p->rt.perf_fds, &p->rt.nperf);
+	close_all(p->rt.progs, &p->rt.nprogs);
+	/* What outlives the descriptors (kprobe_events entries) goes now. */
+	if (p->prov && p->prov->cleanup)
+		p->prov->cleanup(p);
 }
 
 void session_detach(struct session *s)
@@ -100,33 +92,18 @@ void session_detach(struct session *s)
 static void probe_free(struct probe *p)
 {
 	probe_detach(p);
-	if (p->attach_btf_obj_fd > 0)
-		close(p->attach_btf_obj_fd);
-	free(p->links);
-	free(p->perf_fds);
-	free(p->progs);
-	for (size_t i = 0; i < p->ntargets; i++) {
-		free(p->targets[i].name);
-		free(p->targets[i].module);
-	}
-	free(p->targets);
-	for (size_t i = 0; i < p->nlegacy; i++)
-		free(p->legacy_events[i]);
-	free(p->legacy_events);
-	free(p->legacy_file);
-	free(p->failures);
-	close_fd(&p->prog_fd);
+	close_fd(&p->rt.prog_fd);
+	if (p->prov && p->prov->free)
+		p->prov->free(p);
+	free(p->rt.links);
+	free(p->rt.perf_fds);
+	free(p->rt.progs);
 	spec_free(&p->spec);
 	free(p->func_name);
-	free(p->tp_dir);
-	if (p->tp) {
-		tp_format_free(p->tp);
-		free(p->tp);
-	}
-	free(p->slots);
-	if (p->fmt) {
-		fmt_free(p->fmt);
-		free(p->fmt);
+	free(p->layout.slots);
+	if (p->layout.fmt) {
+		fmt_free(p->layout.fmt);
+		free(p->layout.fmt);
 	}
 }
 
@@ -139,10 +116,7 @@ void session_teardown(struct session *s)
 	s->nprobes = 0;
 	ring_buffer__free(s->rb);
 	s->rb = NULL;
-	close_fd(&s->events_fd);
-	close_fd(&s->lost_fd);
-	close_fd(&s->scratch_fd);
-	close_fd(&s->ctl_fd);
+	maps_close(s);
 	close_fd(&s->tracefs_fd);
 	close_fd(&s->epoll_fd);
 	close_fd(&s->sig_fd);

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "output/sink.h"
+#include "runtime/features.h"
 #include "spec/spec.h"
 #include "util.h"
 
@@ -24,17 +25,14 @@ struct tp_format;
 struct fmt_spec;
 struct btf;
 
-/* How a probe reaches the kernel; chosen per probe at run time. */
-enum mech {
-	MECH_NONE,
-	MECH_TRACEPOINT,	/* perf tracepoint + BPF link */
-	MECH_FENTRY,		/* fentry/fexit: BTF trampolines */
-	MECH_KPROBE,		/* kprobe/kretprobe through the perf kprobe PMU */
-	MECH_KPROBE_MULTI,	/* many functions with one kprobe_multi link */
-	MECH_KPROBE_LEGACY,	/* kprobe_events in tracefs: the last resort */
+/* How kernel functions are probed: --mechanism (names in providers/mech.h). */
+enum kmech {
+	KMECH_AUTO,		/* the best the kernel allows */
+	KMECH_FENTRY,		/* fentry/fexit: BTF trampolines */
+	KMECH_KPROBE,		/* kprobe/kretprobe through the perf kprobe PMU */
+	KMECH_KPROBE_MULTI,	/* many functions with one kprobe_multi link */
+	KMECH_KPROBE_LEGACY,	/* kprobe_events in tracefs: the last resort */
 };
-
-const char *mech_name(enum mech m);
 
 struct options {
 	pid_t pid;		/* -p: process (tgid), 0 = any */
@@ -51,70 +49,59 @@ struct options {
 	bool include_self;	/* -S */
 	bool bin_cmp;		/* -B */
 	bool raw_strings;	/* --raw-strings: print traced bytes unescaped */
+	bool dry_run;		/* --dry-run: compile, print (with -v), load nothing */
+	bool list_features;	/* --features: print what the kernel allows, exit */
 	int verbose;		/* -v, repeatable */
 	int string_size;	/* -Z */
 	int buffer_pages;	/* -b, per CPU */
 	const char *name_filter;	/* -n */
 	const char *msg_filter;		/* -f */
 	const char *cgroup_path;	/* -c */
-	const char *mechanism;		/* --mechanism / $ETRACE_MECHANISM */
+	enum kmech mechanism;		/* --mechanism / $ETRACE_MECHANISM */
 	char **probe_args;
 	int nprobe_args;
 };
 
-/* Where one format argument lives in a record and how to print it. */
+/* Where one format argument lives in a record. */
 struct value_slot {
 	int offset;		/* in the record, after the header */
 	int size;		/* bytes reserved */
 };
 
-/* A kernel function a probe attaches to. */
-struct ktarget {
-	char *name;
-	char *module;		/* NULL: vmlinux */
-	uint64_t addr;		/* from kallsyms, 0 if unknown */
-};
-
-struct probe {
-	struct probe_spec spec;
-	int id;			/* 0-based index, stored in every record */
-	const struct provider *prov;
-	char *func_name;	/* FUNC column */
-	/* Kernel functions: what to attach to and how. */
-	struct ktarget *targets;
-	size_t ntargets;
-	bool wildcard;		/* FUNC comes from the address hit */
-	bool is_return;
-	bool syscall_wrapper;	/* arguments live in the wrapped struct pt_regs */
-	bool user_args;		/* pointer arguments are user memory */
-	bool traceable;		/* listed in available_filter_functions */
-	int nparams;		/* from BTF (fexit's retval slot); -1 unknown */
-	enum mech mech;
-	int cur_target;		/* fentry: the target being compiled */
-	int prog_type;		/* enum bpf_prog_type */
-	int attach_type;	/* enum bpf_attach_type (expected at load) */
-	unsigned int attach_btf_id;
-	int attach_btf_obj_fd;
-	char **legacy_events;	/* kprobe_events entries to remove ("group/event") */
-	size_t nlegacy, legacy_cap;
-	char *legacy_file;	/* the kprobe_events file they were written to */
-	char *failures;		/* why mechanisms were refused, for the message */
-	struct tp_format *tp;	/* tracepoints: the event's format */
-	char *tp_dir;		/* tracepoints: events/<cat>/<event> under tracefs */
-	/* Compiled output. */
+/* What the compiler decided about a probe's record (kept across rebuilds). */
+struct layout {
 	struct fmt_spec *fmt;	/* parsed format string, NULL if none */
 	struct value_slot *slots;
 	size_t nslots;
 	int values_size;	/* bytes of values after the header */
-	int prog_fd;
-	int *progs;		/* extra programs (fentry: one per target) */
+	bool needs_scratch;	/* STRCMP buffers in the per-CPU scratch map */
+};
+
+/* What a probe holds in the kernel while it runs. */
+struct probe_rt {
+	int prog_fd;		/* the program just loaded, -1 once attached or none */
+	int *progs;		/* programs to close at detach */
 	size_t nprogs, progs_cap;
-	int *links;		/* BPF links (and raw tracepoint fds) to close first */
+	int *links;		/* BPF links (and raw tracepoint fds): closed first */
 	size_t nlinks, links_cap;
-	int *perf_fds;		/* perf events, closed after the links */
+	int *perf_fds;		/* perf events: closed after the links */
 	size_t nperf, perf_cap;
 	uint64_t seen;		/* events received */
 	uint64_t lost;		/* events the ring buffer could not take, read at stop */
+};
+
+struct probe {
+	struct probe_spec spec;	/* what the user wrote */
+	int id;			/* 0-based index, stored in every record */
+	const struct provider *prov;
+	void *priv;		/* the provider's own state (freed by prov->free) */
+	/* What the provider tells the compiler and the output (set by resolve). */
+	char *func_name;	/* FUNC column */
+	bool records_func_ip;	/* FUNC is the function hit (patterns): record its address */
+	bool stack_from_func;	/* stacks start with unwinder frames above the probed function */
+	const struct tp_format *fields;	/* args->FIELD: the tracepoint's format */
+	struct layout layout;	/* the compiler's */
+	struct probe_rt rt;	/* the runtime's */
 };
 
 /* Why tracing ended. */
@@ -126,16 +113,30 @@ enum stop_reason {
 	STOP_ERROR,		/* start-up or the event loop failed */
 };
 
+/* The maps the session owns; programs name them by role (runtime/maps.h). */
+enum map_role {
+	MAP_EVENTS,		/* ring buffer of records */
+	MAP_LOST,		/* per-CPU array: events lost per probe */
+	MAP_CTL,		/* array: the stop flag */
+	MAP_SCRATCH,		/* per-CPU array: one slice of temporaries per probe */
+	MAP_NROLES,
+};
+
+struct map_entry {
+	const char *name;	/* as bpftool shows it: "etrace_events" */
+	int type;		/* enum bpf_map_type */
+	unsigned int key_size, value_size, max_entries;
+	bool wanted;		/* some program uses it: create it */
+	int fd;			/* -1 until created */
+};
+
 struct session {
 	struct options opt;
 	struct probe *probes;
 	size_t nprobes;
+	struct map_entry maps[MAP_NROLES];
 	const char *tracefs;	/* tracefs mount point, resolved on demand */
 	int tracefs_fd;		/* ... and the directory, opened (O_PATH) once */
-	int events_fd;		/* BPF ring buffer */
-	int lost_fd;		/* per-CPU array: events lost per probe */
-	int scratch_fd;		/* per-CPU array: large temporaries, -1 until needed */
-	int ctl_fd;		/* array: the stop flag every program checks first */
 	struct ring_buffer *rb;
 	struct ksyms *ksyms;
 	int sig_fd;		/* signalfd for SIGINT/SIGTERM */
@@ -155,6 +156,7 @@ struct session {
 	int ncpus;
 	struct btf *vmlinux_btf;	/* loaded on first use */
 	bool btf_tried;
+	struct features features;	/* what the kernel allows, probed on demand */
 	struct strbuf line;	/* output scratch: the line being built */
 	struct strbuf msg;	/* output scratch: the formatted message */
 };
@@ -162,7 +164,7 @@ struct session {
 void session_init(struct session *s);
 void session_teardown(struct session *s);
 
-/* Close @p's links, perf events and extra programs, remove legacy kprobes. */
+/* Close @p's links, perf events and programs, and what the provider keeps. */
 void probe_detach(struct probe *p);
 
 /* Detach every probe (close links and perf events); idempotent. */

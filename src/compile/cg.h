@@ -1,7 +1,18 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * State shared by the code generator's parts (codegen.c: program shape and
- * record; expr.c: expressions). Private to src/compile.
+ * State shared by the compiler's parts, private to src/compile:
+ *
+ *   sema.c     the semantic pass: the type of every expression, what each
+ *              identifier and member refers to, constants folded, every
+ *              usage error (with its column), the record layout and the
+ *              scratch each STRCMP needs. Nothing is emitted.
+ *   ctype.c    C's type rules: promotions, conversions, casts, BTF types
+ *   access.c   lowering of values: arguments, fields, members, memory
+ *   ops.c      lowering of operators, casts and conditions
+ *   strings.c  lowering of strings: %s values and STRCMP
+ *   codegen.c  the program around them: filters, record, submission
+ *
+ * Lowering reads what the semantic pass decided and only emits IR.
  */
 #ifndef __ETRACE_CG_H
 #define __ETRACE_CG_H
@@ -12,24 +23,17 @@
 #include <linux/types.h>
 
 #include "compile/ir.h"
+#include "providers/provider.h"
 #include "session.h"
 
-/* struct pt_regs on x86-64: offsets of the registers we read. */
-#define PT_REGS_R9 64
-#define PT_REGS_R8 72
-#define PT_REGS_AX 80
-#define PT_REGS_CX 88
-#define PT_REGS_DX 96
-#define PT_REGS_SI 104
-#define PT_REGS_DI 112
-#define PT_REGS_R10 56
-#define PT_REGS_IP 128
+struct btf;
+struct tp_field;
 
 /* The C type of a value, as far as the compiler needs to know it. */
 enum ty_kind {
 	TY_INT,
 	TY_PTR,		/* pointer; .is_char when it points at char */
-	TY_ARRAY,	/* fixed array inside the context; .elem_size, .array_len */
+	TY_ARRAY,	/* fixed array; .elem_size, .array_len */
 	TY_DATA_LOC,	/* tracepoint __data_loc/__rel_loc dynamic array */
 	TY_STRLIT,	/* string literal (only as a STRCMP operand) */
 	TY_STRUCT,	/* a struct or union in memory (BTF type .btf_id) */
@@ -40,20 +44,105 @@ struct ty {
 	int size;		/* bytes of the value itself */
 	bool is_signed;
 	bool is_char;		/* char element or pointee: printable with %s */
-	bool user;		/* pointer into user memory */
+	bool user;		/* pointer into (or memory of) user space */
 	int elem_size;
 	int array_len;
 	/* BTF: pointee (TY_PTR), element (TY_ARRAY) or the struct (TY_STRUCT); 0: none */
 	__u32 btf_id;
 };
 
-/* Where a compiled value is. */
+/* Where a value is, as far as the semantic pass knows: what it may be used for. */
+enum sv_where {
+	SV_VALUE,	/* an integer or pointer computed at run time */
+	SV_CONST,	/* a constant (.imm) */
+	SV_CTX,		/* an array inside the tracepoint record */
+	SV_DATA_LOC,	/* a tracepoint __data_loc array */
+	SV_MEM,		/* a struct or array in kernel or user memory */
+};
+
+/* What an expression node is, once resolved. */
+enum res {
+	RES_CONST,	/* folded: .imm */
+	RES_LOC,	/* a value the provider places (.loc), converted to .ty */
+	RES_BUILTIN,	/* $pid ... (.builtin) */
+	RES_CTX_PTR,	/* the context pointer itself */
+	RES_FIELD,	/* a tracepoint field (.field) */
+	RES_MEMBER,	/* a BTF member of the struct lhs: byte .off or bits .bit_off/.bits */
+	RES_INDEX_CTX,	/* constant element of a tracepoint array: byte .off */
+	RES_INDEX_MEM,	/* element of an array in memory or of a typed pointer */
+	RES_DEREF,	/* *ptr */
+	RES_ADDR,	/* &struct */
+	RES_UNARY,	/* - ~ ! */
+	RES_BINARY,	/* arithmetic and comparisons in type .op_ty */
+	RES_LOGICAL,	/* && || */
+	RES_TERNARY,
+	RES_CAST,	/* to .ty (bool casts compare with 0) */
+	RES_STRCMP,	/* .needle (.needle_len bytes) against the scratch copy at .scratch */
+};
+
+struct builtin {
+	const char *name;
+	int helper;
+	int shift;		/* take bits >> shift */
+	int size;
+	bool is_signed;
+};
+
+#define STRCMP_MAX 256
+
+/* What the semantic pass decided about one expression node. */
+struct sinfo {
+	const struct expr *e;
+	int col;		/* the column messages about this value name */
+	struct ty ty;
+	enum sv_where where;
+	enum res res;
+	int64_t imm;		/* SV_CONST: the value, extended to .ty */
+	struct loc loc;		/* RES_LOC */
+	const struct builtin *builtin;
+	const struct tp_field *field;
+	int off;		/* RES_MEMBER, RES_INDEX_*: constant byte offset */
+	int bit_off, bits;	/* RES_MEMBER of a bitfield: from the base's byte offset */
+	int esize;		/* RES_INDEX_MEM: element size */
+	bool to_bool;		/* RES_CAST to bool */
+	struct ty op_ty;	/* RES_BINARY: the type the operation is done in */
+	int scratch;		/* RES_STRCMP: offset in the probe's scratch slice */
+	unsigned char needle[STRCMP_MAX];
+	int needle_len;
+	bool raw;		/* RES_STRCMP: compare bytes (-B) */
+};
+
+/* The semantic pass's results for one program: a table keyed by node. */
+struct sema {
+	struct sinfo *nodes;
+	size_t n, cap;
+	int *index;		/* open addressing over .nodes, -1: empty */
+	size_t index_cap;
+	int scratch_used;	/* bytes of the scratch slice handed out */
+	bool reads_memory;	/* some value is read with a probe_read helper */
+};
+
+struct cg {
+	struct session *s;
+	struct probe *p;
+	struct sema sm;
+	struct ir *ir;
+	int ctx;		/* vreg: context */
+	int rec;		/* vreg: the reserved record */
+	int out;		/* label: exit 0 */
+	bool failed;		/* the semantic pass reported an error */
+	int read_slot;		/* 8-byte stack slot for memory reads */
+	int scratch_base;	/* vreg: this probe's scratch slice, -1 if none */
+	int pid_tgid;		/* vreg: get_current_pid_tgid() of the filters, or -1 */
+};
+
+/* Where a compiled value is, during lowering. */
 enum val_where {
 	VAL_REG,	/* in vreg .reg (integers and pointers) */
 	VAL_IMM,	/* constant .imm */
 	VAL_CTX,	/* bytes at context offset .off (arrays) */
 	VAL_LOC,	/* data_loc: vreg .reg holds the address of the data */
-	VAL_STR,	/* string literal .str */
+	VAL_STR,	/* string literal */
 	VAL_MEM,	/* kernel or user memory at vreg .reg + .off (structs, arrays) */
 };
 
@@ -63,54 +152,82 @@ struct val {
 	int reg;
 	int64_t imm;
 	int off;
-	const char *str;
-	size_t str_len;
-	int col;		/* column of the expression, for messages */
 };
 
-struct cg {
-	struct session *s;
-	struct probe *p;
-	struct ir *ir;
-	int ctx;		/* vreg: context */
-	int rec;		/* vreg: the reserved record */
-	int out;		/* label: exit 0 */
-	bool failed;
-	int scratch;		/* 8-byte stack slot for memory reads; 0 until needed */
-	int scratch_base;	/* vreg: this CPU's scratch area, -1 if the probe has none */
-	int scratch_used;	/* bytes of it handed out */
-	int pid_tgid;		/* vreg: get_current_pid_tgid() of the filters, or -1 */
-};
+/* --- sema.c ---------------------------------------------------------------- */
 
 /* Print "probe N, column C: ..." once and mark the compilation failed. */
 void cg_error(struct cg *cg, int col, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Compile @e; on error cg->failed is set and the value is a dummy 0. */
+/*
+ * The semantic pass over @cg->p: predicate and format arguments, record
+ * layout (kept in p->layout across rebuilds), scratch. 0, or ERR_USAGE
+ * with the message printed.
+ */
+int sema_probe(struct cg *cg);
+
+/* What the pass decided about @e (never NULL after a successful pass). */
+const struct sinfo *sema_of(const struct cg *cg, const struct expr *e);
+
+void sema_free(struct sema *sm);
+
+/* The probe's builtins ($pid, ...), for the pass and for suggestions. */
+const struct builtin *builtin_find(const char *name);
+
+/* --- ctype.c --------------------------------------------------------------- */
+
+struct ty ty_int(int size, bool is_signed);
+/* C's integer promotion and usual arithmetic conversions. */
+struct ty ty_promote(struct ty t);
+struct ty ty_arith(struct ty a, struct ty b);
+bool ty_is_integer(const struct ty *t);
+/* Whether a value of this type (and place) can be printed with %s. */
+bool ty_is_string(const struct ty *t, enum sv_where where);
+/* The compiler's view of BTF type @id (user: its memory is user memory). */
+struct ty ty_btf(const struct btf *btf, __u32 id, bool user);
+/* A C integer type name ("unsigned long", "u32"), or NULL. */
+bool ctype_int(const char *name, struct ty *out);
+/* Truncate a constant to @size bytes and extend it as the type says. */
+int64_t ty_extend_imm(int64_t v, int size, bool is_signed);
+/* Constant folding of binary operator @op in type @t. */
+int64_t ty_fold(int op, int64_t a, int64_t b, struct ty t);
+
+/* --- lowering ---------------------------------------------------------------- */
+
+/* The value of @e (access.c dispatches to ops.c and strings.c). */
 struct val cg_expr(struct cg *cg, const struct expr *e);
 
 /* An integer value in a vreg (64-bit, extended per its type). */
 int cg_int_reg(struct cg *cg, struct val *v);
+/* A fresh vreg holding a copy of integer @v (safe to modify). */
+int cg_int_copy(struct cg *cg, struct val *v);
+/* Sign- or zero-extend the low @size bytes of @reg to 64 bits. */
+void cg_extend(struct cg *cg, int reg, int size, bool is_signed);
+/* Read @size bytes at @ptr + @off (kernel or user memory) into a fresh vreg. */
+int cg_read_mem(struct cg *cg, int ptr, int off, int size, bool user);
 
-/* Jump to @label when @e is false (predicates). */
-void cg_branch_false(struct cg *cg, const struct expr *e, int label);
+/* A value the provider placed (si->loc), converted to si->ty. */
+struct val cg_loc_value(struct cg *cg, const struct sinfo *si);
 
-/*
- * Store the string @v into the record at @off (at most @size bytes, NUL
- * terminated). Returns false (error printed) if @v is not a string.
- */
-bool cg_store_string(struct cg *cg, struct val *v, int off, int size);
+struct val cg_val_imm(int64_t v, struct ty ty);
+struct val cg_val_reg(int reg, struct ty ty);
 
-/* Bytes of the per-CPU scratch area (large temporaries stay off the stack). */
-#define CG_SCRATCH_SIZE 4096
+/* ops.c */
+/* A fresh vreg: 1 if @reg is not 0, else 0. */
+int cg_to_bool(struct cg *cg, int reg);
+struct val cg_unary(struct cg *cg, const struct expr *e, const struct sinfo *si);
+struct val cg_binary(struct cg *cg, const struct expr *e, const struct sinfo *si);
+struct val cg_ternary(struct cg *cg, const struct expr *e, const struct sinfo *si);
+struct val cg_cast(struct cg *cg, const struct expr *e, const struct sinfo *si);
+/* Convert an integer in @reg from type @from to @to (re-extending as needed). */
+void cg_convert(struct cg *cg, int reg, struct ty from, struct ty to);
+/* Jump to @label when @e is (@when) true or false. */
+void cg_branch(struct cg *cg, const struct expr *e, bool when, int label);
 
-/* Offset of @size bytes in the scratch area, or -1 (error printed). */
-int cg_scratch(struct cg *cg, int size, int col);
-
-/* Whether expression @e needs the scratch area (it calls STRCMP). */
-bool cg_needs_scratch(const struct expr *e);
-
-/* Whether @v can be printed with %s. */
-bool cg_is_string(const struct val *v);
+/* strings.c */
+struct val cg_strcmp(struct cg *cg, const struct expr *e, const struct sinfo *si);
+/* Store the string @v into the record at @off (at most @size bytes, NUL terminated). */
+void cg_store_string(struct cg *cg, struct val *v, int off, int size);
 
 #endif /* __ETRACE_CG_H */

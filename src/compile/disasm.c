@@ -357,13 +357,34 @@ int disasm_insn(const struct bpf_insn *insn, size_t remaining, char *buf,
 	return slots;
 }
 
-void disasm_print(const struct bpf_insn *insns, size_t cnt, FILE *out,
-		  const char *indent)
+/* "r1 = map[etrace_ctl][0]+0" for a map reference @map_name knows. */
+static bool named_map(const struct bpf_insn *in, size_t remaining, char *buf, size_t len,
+		      const char *(*map_name)(int num, void *arg), void *arg)
+{
+	const char *name;
+
+	if (!map_name || remaining < 2 || in->code != (BPF_LD | BPF_DW | BPF_IMM) ||
+	    (in->src_reg != BPF_PSEUDO_MAP_FD && in->src_reg != BPF_PSEUDO_MAP_VALUE))
+		return false;
+	name = map_name(in->imm, arg);
+	if (!name)
+		return false;
+	if (in->src_reg == BPF_PSEUDO_MAP_FD)
+		snprintf(buf, len, "(%02x) r%d = map[%s]", in->code, in->dst_reg, name);
+	else
+		snprintf(buf, len, "(%02x) r%d = map[%s][0]+%d", in->code, in->dst_reg, name,
+			 in[1].imm);
+	return true;
+}
+
+void disasm_print(const struct bpf_insn *insns, size_t cnt, FILE *out, const char *indent,
+		  const char *(*map_name)(int num, void *arg), void *arg)
 {
 	char buf[128];
 
 	for (size_t i = 0; i < cnt;) {
-		int n = disasm_insn(&insns[i], cnt - i, buf, sizeof(buf));
+		int n = named_map(&insns[i], cnt - i, buf, sizeof(buf), map_name, arg) ? 2 :
+			disasm_insn(&insns[i], cnt - i, buf, sizeof(buf));
 
 		fprintf(out, "%s%zu: %s\n", indent ? indent : "", i, buf);
 		i += n > 0 ? (size_t)n : 1;

@@ -21,7 +21,12 @@ const char *disasm_helper_name(int func);
  */
 int disasm_insn(const struct bpf_insn *insn, size_t remaining, char *buf, size_t len);
 
-/* Print a whole program, one "NNN: (op) text" line per instruction. */
-void disasm_print(const struct bpf_insn *insns, size_t cnt, FILE *out, const char *indent);
+/*
+ * Print a whole program, one "NNN: (op) text" line per instruction. With
+ * @map_name, a map reference whose number it names is shown by that name
+ * ("map[etrace_events]") instead of the number.
+ */
+void disasm_print(const struct bpf_insn *insns, size_t cnt, FILE *out, const char *indent,
+		  const char *(*map_name)(int num, void *arg), void *arg);
 
 #endif /* __ETRACE_DISASM_H */

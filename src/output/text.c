@@ -72,20 +72,20 @@ static void put_time(struct session *s, const struct rec_hdr *h)
 }
 
 /*
- * Where the stack of a kernel-function probe really starts. From fentry
- * and fexit programs the kernel's unwinder also reports the BPF program
- * and its trampoline, which have no symbols; the probed function's own
- * frame follows them. Skip to it when it is among the first frames.
+ * Where the stack of a function probe really starts. Some mechanisms
+ * (fentry and fexit) make the kernel's unwinder also report the BPF
+ * program and its trampoline, which have no symbols; the probed function's
+ * own frame follows them. Skip to it when it is among the first frames.
  */
 static int first_frame(struct session *s, const struct probe *p, const struct rec_hdr *h,
 		       const unsigned char *stack, int n)
 {
 	const struct ksym *want, *k;
 
-	if (p->mech != MECH_FENTRY || !p->ntargets)
+	if (!p->stack_from_func)
 		return 0;
-	want = p->wildcard ? ksyms__lookup(s->ksyms, h->func_ip) :
-			     ksyms__find(s->ksyms, p->targets[0].name);
+	want = p->records_func_ip ? ksyms__lookup(s->ksyms, h->func_ip) :
+				    ksyms__find(s->ksyms, p->func_name);
 	for (int i = 0; want && i < n && i < 4; i++) {
 		__u64 addr;
 
@@ -128,7 +128,7 @@ static const char *func_column(struct session *s, const struct probe *p,
 {
 	const struct ksym *k;
 
-	if (!p->wildcard)
+	if (!p->records_func_ip)
 		return p->func_name;
 	k = ksyms__lookup(s->ksyms, h->func_ip);
 	return k ? k->name : p->func_name;
@@ -164,13 +164,13 @@ static bool format_event(struct session *s, struct probe *p, const struct rec_hd
 		if (!strstr(comm, s->opt.name_filter))
 			return false;
 	}
-	if (p->fmt) {
+	if (p->layout.fmt) {
 		const void *vals[64];
-		size_t n = p->nslots < 64 ? p->nslots : 64;
+		size_t n = p->layout.nslots < 64 ? p->layout.nslots : 64;
 
 		for (size_t i = 0; i < n; i++)
-			vals[i] = data + sizeof(*h) + p->slots[i].offset;
-		fmt_render(p->fmt, vals, s->opt.string_size, s->ksyms, s->opt.raw_strings,
+			vals[i] = data + sizeof(*h) + p->layout.slots[i].offset;
+		fmt_render(p->layout.fmt, vals, s->opt.string_size, s->ksyms, s->opt.raw_strings,
 			   &s->msg);
 	}
 	if (s->opt.msg_filter && !strstr(s->msg.buf ? s->msg.buf : "", s->opt.msg_filter))
@@ -184,7 +184,7 @@ static bool format_event(struct session *s, struct probe *p, const struct rec_hd
 	put_comm(s, h);
 	line_printf(s, "%-16s %s\n", func_column(s, p, h), s->msg.buf ? s->msg.buf : "");
 	if (s->opt.kstack) {
-		put_kstack(s, p, h, data + sizeof(*h) + p->values_size);
+		put_kstack(s, p, h, data + sizeof(*h) + p->layout.values_size);
 		line_printf(s, "\n");
 	}
 	return true;
@@ -198,7 +198,7 @@ int output_event(struct session *s, const void *data, size_t size)
 	if (size < sizeof(*h) || h->probe_id >= s->nprobes)
 		return 0;
 	p = &s->probes[h->probe_id];
-	p->seen++;
+	p->rt.seen++;
 	if (s->stop != STOP_NONE && s->stop != STOP_SIGNAL)
 		return 0;
 	if (!format_event(s, p, h, data))

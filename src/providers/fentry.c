@@ -14,6 +14,7 @@
 
 #include "providers/kfunc.h"
 #include "providers/provider.h"
+#include "runtime/features.h"
 #include "runtime/loader.h"
 #include "types/ktypes.h"
 #include "util.h"
@@ -42,70 +43,111 @@ static int module_btf_fd(const char *module)
 	return -ENOENT;
 }
 
-/* Find target @i in BTF: sets p->attach_btf_id, p->nparams and p->cur_target. */
-int fentry_prepare(struct session *s, struct probe *p, size_t i)
+/*
+ * The trampoline's context is an array of 8-byte slots, one per argument
+ * and two for a struct or union of 9 to 16 bytes passed by value, then the
+ * return value. Lay the slots out from the prototype.
+ */
+static void layout_params(const struct btf *btf, const struct btf_type *proto, struct kfunc *k)
 {
-	const struct ktarget *t = &p->targets[i];
+	const struct btf_param *prm = btf_params(proto);
+	int slot = 0;
+
+	k->nparams = btf_vlen(proto);
+	for (int i = 0; i < k->nparams; i++, prm++) {
+		struct ktype t;
+		int slots = 1;
+
+		if (!ktype_resolve(btf, prm->type, &t) && t.kind == KT_STRUCT && t.size > 8)
+			slots = (t.size + 7) / 8;
+		if (i < ARCH_MAX_ARGS)
+			k->param_slot[i] = slot;
+		slot += slots;
+	}
+	k->nslots = slot;
+}
+
+int kfunc_prototype(struct session *s, struct probe *p, size_t i, unsigned int *btf_id,
+		    bool quiet)
+{
+	struct kfunc *k = kf(p);
+	const struct ktarget *t = &k->targets[i];
 	struct btf *base = ktypes_vmlinux(s), *btf = base;
 	const struct btf_type *fn, *proto;
 	int id, ret = 0;
 
 	if (!base) {
-		probe_note_failure(p, "fentry: the kernel has no BTF (/sys/kernel/btf/vmlinux)");
+		if (!quiet)
+			kfunc_note(p, "fentry: the kernel has no BTF (/sys/kernel/btf/vmlinux)");
 		return KF_FALLBACK;
 	}
 	if (t->module) {
 		btf = btf__load_module_btf(t->module, base);
 		if (!btf) {
-			probe_note_failure(p, "fentry: module %s has no BTF", t->module);
+			if (!quiet)
+				kfunc_note(p, "fentry: module %s has no BTF", t->module);
 			return KF_FALLBACK;
 		}
 	}
 	id = btf__find_by_name_kind(btf, t->name, BTF_KIND_FUNC);
-	if (id < 0) {
-		probe_note_failure(p, "fentry: %s is not described in BTF", t->name);
+	fn = id > 0 ? btf__type_by_id(btf, (__u32)id) : NULL;
+	proto = fn ? btf__type_by_id(btf, fn->type) : NULL;
+	if (!proto) {
+		if (!quiet)
+			kfunc_note(p, "fentry: %s is not described in BTF", t->name);
 		ret = KF_FALLBACK;
-		goto out;
+	} else {
+		layout_params(btf, proto, k);
+		*btf_id = (unsigned int)id;
+		k->cur = (int)i;
 	}
-	fn = btf__type_by_id(btf, (__u32)id);
-	proto = btf__type_by_id(btf, fn->type);
-	p->nparams = proto ? btf_vlen(proto) : 0;
-	p->attach_btf_id = (unsigned)id;
-	p->cur_target = (int)i;
-out:
 	if (btf != base)
 		btf__free(btf);
 	return ret;
 }
 
+int fentry_prepare(struct session *s, struct probe *p, size_t i)
+{
+	return kfunc_prototype(s, p, i, &kf(p)->attr.attach_btf_id, false);
+}
+
 static int fentry_one(struct session *s, struct probe *p, size_t i)
 {
+	struct kfunc *k = kf(p);
 	int ret, fd;
 
-	if (p->attach_btf_obj_fd > 0)
-		close(p->attach_btf_obj_fd);
-	p->attach_btf_obj_fd = 0;
+	if (k->attr.attach_btf_obj_fd >= 0)
+		close(k->attr.attach_btf_obj_fd);
+	k->attr.attach_btf_obj_fd = -1;
 	ret = fentry_prepare(s, p, i);
 	if (ret)
 		return ret;
-	if (p->targets[i].module) {
-		p->attach_btf_obj_fd = module_btf_fd(p->targets[i].module);
-		if (p->attach_btf_obj_fd < 0) {
-			p->attach_btf_obj_fd = 0;
-			probe_note_failure(p, "fentry: cannot open the BTF of module %s",
-					   p->targets[i].module);
+	if (k->targets[i].module) {
+		k->attr.attach_btf_obj_fd = module_btf_fd(k->targets[i].module);
+		if (k->attr.attach_btf_obj_fd < 0) {
+			k->attr.attach_btf_obj_fd = -1;
+			kfunc_note(p, "fentry: cannot open the BTF of module %s",
+				   k->targets[i].module);
 			return KF_FALLBACK;
 		}
 	}
-	ret = kfunc_build(s, p, BPF_PROG_TYPE_TRACING,
-			  p->is_return ? BPF_TRACE_FEXIT : BPF_TRACE_FENTRY);
+	if (p->records_func_ip)
+		kfunc_target_addr(s, p, i);
+	k->attr.prog_type = BPF_PROG_TYPE_TRACING;
+	k->attr.attach_type = k->is_return ? BPF_TRACE_FEXIT : BPF_TRACE_FENTRY;
+	ret = kfunc_build(s, p);
 	if (ret)
 		return ret;
-	fd = bpf_raw_tracepoint_open(NULL, p->prog_fd);
-	probe_add_prog(p, p->prog_fd);
-	p->prog_fd = -1;
+	fd = bpf_raw_tracepoint_open(NULL, p->rt.prog_fd);
+	probe_add_prog(p, p->rt.prog_fd);
+	p->rt.prog_fd = -1;
 	if (fd < 0) {
-		probe_note_failure(p, "fentry: the kernel refused to attach (%s)", strerror(errno));
+		int err = errno;
+
+		/* Refused for any function: not worth trying for the next probe. */
+		if (err == EPERM || err == EOPNOTSUPP)
+			feature_set(s, FEAT_FENTRY, false);
+		kfunc_note(p, "fentry: the kernel refused to attach (%s)", strerror(err));
 		return KF_FALLBACK;
 	}
 	probe_add_link(p, fd);
@@ -114,16 +156,18 @@ static int fentry_one(struct session *s, struct probe *p, size_t i)
 
 int fentry_install(struct session *s, struct probe *p)
 {
+	struct kfunc *k = kf(p);
+
 	if (p->spec.has_offset) {
-		probe_note_failure(p, "fentry: an offset needs kprobes");
+		kfunc_note(p, "fentry: an offset needs kprobes");
 		return KF_FALLBACK;
 	}
-	if (p->ntargets > MAX_FENTRY_TARGETS) {
-		probe_note_failure(p, "fentry: the pattern matches %zu functions, at most %d can "
-				   "have their own program", p->ntargets, MAX_FENTRY_TARGETS);
+	if (k->ntargets > MAX_FENTRY_TARGETS) {
+		kfunc_note(p, "fentry: the pattern matches %zu functions, at most %d can "
+			   "have their own program", k->ntargets, MAX_FENTRY_TARGETS);
 		return KF_FALLBACK;
 	}
-	for (size_t i = 0; i < p->ntargets; i++) {
+	for (size_t i = 0; i < k->ntargets; i++) {
 		int ret = fentry_one(s, p, i);
 
 		if (ret)

@@ -7,6 +7,7 @@
  * for many functions), else legacy kprobe_events.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +15,10 @@
 #include <unistd.h>
 #include <bpf/btf.h>
 
+#include "arch/arch.h"
 #include "providers/kfunc.h"
 #include "providers/provider.h"
+#include "runtime/features.h"
 #include "runtime/loader.h"
 #include "runtime/tracefs.h"
 #include "sym/ksym.h"
@@ -72,12 +75,13 @@ static bool blacklisted(const char *blacklist, const char *name)
 	return false;
 }
 
-static void add_target(struct probe *p, size_t *cap, const char *name, const char *module)
+static void add_target(struct kfunc *k, const char *name, const char *module)
 {
 	struct ktarget *t;
 
-	p->targets = grow_array(p->targets, cap, p->ntargets + 1, sizeof(*p->targets));
-	t = &p->targets[p->ntargets++];
+	k->targets = grow_array(k->targets, &k->targets_cap, k->ntargets + 1,
+				sizeof(*k->targets));
+	t = &k->targets[k->ntargets++];
 	t->name = xstrdup(name);
 	t->module = module ? xstrdup(module) : NULL;
 	t->addr = 0;	/* looked up in kallsyms only if needed */
@@ -94,28 +98,28 @@ static int cmp_target(const void *a, const void *b)
 }
 
 /* Static functions of one name appear once per copy; probe each name once. */
-static void dedup_targets(struct probe *p)
+static void dedup_targets(struct kfunc *k)
 {
 	size_t n = 0;
 
-	qsort(p->targets, p->ntargets, sizeof(*p->targets), cmp_target);
-	for (size_t i = 0; i < p->ntargets; i++) {
-		if (n && !cmp_target(&p->targets[n - 1], &p->targets[i])) {
-			free(p->targets[i].name);
-			free(p->targets[i].module);
+	qsort(k->targets, k->ntargets, sizeof(*k->targets), cmp_target);
+	for (size_t i = 0; i < k->ntargets; i++) {
+		if (n && !cmp_target(&k->targets[n - 1], &k->targets[i])) {
+			free(k->targets[i].name);
+			free(k->targets[i].module);
 			continue;
 		}
-		p->targets[n++] = p->targets[i];
+		k->targets[n++] = k->targets[i];
 	}
-	p->ntargets = n;
+	k->ntargets = n;
 }
 
 static int resolve_wildcard(struct session *s, struct probe *p)
 {
 	const struct probe_spec *ps = &p->spec;
+	struct kfunc *k = kf(p);
 	char *aff = tracefs_read(s, "available_filter_functions", NULL);
 	char *black = read_blacklist(), *save = NULL, *line;
-	size_t cap = 0;
 
 	if (!aff) {
 		pr_err("probe %d: cannot expand '%s': no list of traceable kernel functions "
@@ -133,19 +137,20 @@ static int resolve_wildcard(struct session *s, struct probe *p)
 			continue;
 		if (black && blacklisted(black, name))
 			continue;
-		add_target(p, &cap, name, module);
+		add_target(k, name, module);
 	}
 	free(aff);
 	free(black);
-	dedup_targets(p);
-	if (!p->ntargets) {
+	dedup_targets(k);
+	if (!k->ntargets) {
 		pr_err("probe %d, column %d: pattern '%s' matches no traceable kernel function%s%s",
 		       ps->index, ps->function_col, ps->function,
 		       ps->library ? " in module " : "", ps->library ? ps->library : "");
 		return ERR_USAGE;
 	}
-	p->wildcard = true;
-	p->traceable = true;
+	k->wildcard = true;
+	k->traceable = true;
+	p->records_func_ip = true;
 	p->func_name = xstrdup(ps->function);
 	return 0;
 }
@@ -178,27 +183,41 @@ static bool lookup_func(struct session *s, const char *name, const char *module,
  * of them and use what this kernel has (a malloc'ed name, or NULL).
  */
 static const char *const syscall_prefixes[] = {
-	"__x64_sys_", "__se_sys_", "__do_sys_", "sys_", "SyS_", "ksys_",
+	"__se_sys_", "__do_sys_", "sys_", "SyS_", "ksys_",
 };
+
+static char *try_syscall(struct session *s, const char *prefix, const char *call)
+{
+	char *cand = xasprintf("%s%s", prefix, call);
+	const char *module;
+
+	if (lookup_func(s, cand, NULL, &module) && !module)
+		return cand;
+	free(cand);
+	return NULL;
+}
 
 static char *resolve_syscall(struct session *s, const char *name)
 {
-	static const char *const try_order[] = { "__x64_sys_", "sys_", "SyS_", "ksys_" };
-	const char *module;
+	static const char *const try_order[] = { "sys_", "SyS_", "ksys_" };
+	const struct arch *a = arch_current();
+	const char *call = NULL;
+	char *found;
 
-	for (size_t i = 0; i < ARRAY_SIZE(syscall_prefixes); i++) {
-		size_t n = strlen(syscall_prefixes[i]);
-
-		if (strncmp(name, syscall_prefixes[i], n) || !name[n])
-			continue;
-		for (size_t j = 0; j < ARRAY_SIZE(try_order); j++) {
-			char *cand = xasprintf("%s%s", try_order[j], name + n);
-
-			if (lookup_func(s, cand, NULL, &module) && !module)
-				return cand;
-			free(cand);
-		}
-	}
+	for (size_t i = 0; i < a->nsyscalls && !call; i++)
+		if (!strncmp(name, a->syscalls[i].prefix, strlen(a->syscalls[i].prefix)))
+			call = name + strlen(a->syscalls[i].prefix);
+	for (size_t i = 0; i < ARRAY_SIZE(syscall_prefixes) && !call; i++)
+		if (!strncmp(name, syscall_prefixes[i], strlen(syscall_prefixes[i])))
+			call = name + strlen(syscall_prefixes[i]);
+	if (!call || !*call)
+		return NULL;
+	/* The native wrapper first: it is what a process calling read() goes through. */
+	if ((found = try_syscall(s, a->syscalls[0].prefix, call)))
+		return found;
+	for (size_t i = 0; i < ARRAY_SIZE(try_order); i++)
+		if ((found = try_syscall(s, try_order[i], call)))
+			return found;
 	return NULL;
 }
 
@@ -224,17 +243,12 @@ static void unknown_function(struct session *s, struct probe *p)
 	suggest_free(&sg);
 }
 
-static bool is_syscall_wrapper(const char *name)
-{
-	return !strncmp(name, "__x64_sys_", 10) || !strncmp(name, "__ia32_sys_", 11);
-}
-
 static int resolve_name(struct session *s, struct probe *p)
 {
 	const struct probe_spec *ps = &p->spec;
+	struct kfunc *k = kf(p);
 	const char *module = NULL;
 	char *name = NULL, *black;
-	size_t cap = 0;
 
 	if (lookup_func(s, ps->function, ps->library, &module))
 		name = xstrdup(ps->function);
@@ -253,11 +267,11 @@ static int resolve_name(struct session *s, struct probe *p)
 		return ERR_USAGE;
 	}
 	free(black);
-	add_target(p, &cap, name, module);
+	add_target(k, name, module);
 	p->func_name = name;
 	/* Whether ftrace can patch it is left to the kernel: fentry falls back. */
-	p->traceable = true;
-	p->syscall_wrapper = is_syscall_wrapper(name);
+	k->traceable = true;
+	k->syscall = arch_syscall_abi(arch_current(), name);
 	if (strcmp(name, ps->function))
 		pr_verbose(s->opt.verbose, "probe %d: %s resolved to %s\n", ps->index,
 			   ps->function, name);
@@ -278,17 +292,50 @@ static bool valid_function(const char *name)
 			    "*?[]!^-") == n;
 }
 
+
+/* Whether @e reads a register through the context (ctx->dx). */
+static bool reads_regs(const struct expr *e)
+{
+	if (!e)
+		return false;
+	if (e->kind == EXPR_MEMBER && e->lhs && e->lhs->kind == EXPR_IDENT &&
+	    !strcmp(e->lhs->name, "ctx"))
+		return true;
+	if (reads_regs(e->cond) || reads_regs(e->lhs) || reads_regs(e->rhs))
+		return true;
+	for (size_t i = 0; i < e->nargs; i++)
+		if (reads_regs(e->args[i]))
+			return true;
+	return false;
+}
+
+static bool spec_reads_regs(const struct probe_spec *ps)
+{
+	if (reads_regs(ps->predicate))
+		return true;
+	for (size_t i = 0; i < ps->nargs; i++)
+		if (reads_regs(ps->args[i]))
+			return true;
+	return false;
+}
+
 static int kfunc_resolve(struct session *s, struct probe *p)
 {
 	const struct probe_spec *ps = &p->spec;
+	struct kfunc *k = xcalloc(1, sizeof(*k));
 	int ret;
 
+	p->priv = k;
+	k->cur = -1;
+	k->nparams = -1;
+	k->attr.attach_btf_obj_fd = -1;
 	if (!valid_function(ps->function)) {
 		pr_err("probe %d, column %d: invalid kernel function name '%.64s%s'", ps->index,
 		       ps->function_col, ps->function, strlen(ps->function) > 64 ? "..." : "");
 		return ERR_USAGE;
 	}
-	p->is_return = ps->type == 'r';
+	k->is_return = ps->type == 'r';
+	k->uses_regs = spec_reads_regs(ps);
 	if (has_glob(ps->function)) {
 		if (ps->has_offset) {
 			pr_err("probe %d, column %d: an offset cannot be used with a pattern",
@@ -301,98 +348,292 @@ static int kfunc_resolve(struct session *s, struct probe *p)
 	}
 	if (ret)
 		return ret;
-	/* System call arguments are pointers into the calling process. */
-	p->user_args = p->syscall_wrapper;
+	/* fentry's unwinder frames come before the probed function's. */
+	p->stack_from_func = true;
 	return 0;
 }
 
-int kfunc_build(struct session *s, struct probe *p, int prog_type, int attach_type)
+/* --- where values live ------------------------------------------------ */
+
+static void loc_ctx(struct loc *out, int off, int size)
 {
+	memset(out, 0, sizeof(*out));
+	out->kind = LOC_CTX;
+	out->off = off;
+	out->size = size;
+	out->base = out->index = -1;
+}
+
+/* The context offset of argument slot @slot (0-based), or -1 (reason in @out). */
+static int arg_ctx_off(const struct probe *p, int slot, const char *what, struct loc *out)
+{
+	const struct kfunc *k = kf(p);
+
+	if (slot >= ARCH_MAX_ARGS) {
+		loc_none(out, "%s is in argument slot %d; only the first %d can be read", what,
+			 slot + 1, ARCH_MAX_ARGS);
+		return -1;
+	}
+	if (k->mech == KMECH_FENTRY)
+		return slot * 8;
+	if (k->is_return) {
+		loc_none(out, "%s is not available in a return probe with kprobes (fexit has it; "
+			 "the kernel refused fentry here)", what);
+		return -1;
+	}
+	return arch_current()->args[slot];
+}
+
+static void kf_arg(const struct probe *p, int n, bool param, struct loc *out)
+{
+	const struct kfunc *k = kf(p);
+	char what[32];
+	int slot = n - 1, off;
+
+	snprintf(what, sizeof(what), "arg%d", n);
+	if (k->syscall) {
+		/* The wrapper's one argument is the inner struct pt_regs *. */
+		off = arg_ctx_off(p, 0, what, out);
+		if (off < 0)
+			return;
+		loc_ctx(out, 0, 8);
+		out->kind = LOC_MEM;
+		out->base = off;
+		out->disp = k->syscall->args[slot < ARCH_MAX_ARGS ? slot : 0];
+		/* 32-bit processes' arguments are 32 bits wide. */
+		out->size = k->syscall->compat ? 4 : 8;
+		out->user_ptr = true;
+		if (slot >= ARCH_MAX_ARGS)
+			loc_none(out, "system calls have at most %d arguments", ARCH_MAX_ARGS);
+		return;
+	}
+	if (k->mech == KMECH_FENTRY && k->nparams >= 0) {
+		if (n > k->nparams) {
+			loc_none(out, "%s takes %d argument%s, there is no arg%d",
+				 k->targets[k->cur >= 0 ? k->cur : 0].name, k->nparams,
+				 k->nparams == 1 ? "" : "s", n);
+			return;
+		}
+	}
+	/* A declared parameter: structs passed by value take two slots. */
+	if (param && k->nparams >= 0 && n <= k->nparams)
+		slot = k->param_slot[n - 1];
+	off = arg_ctx_off(p, slot, what, out);
+	if (off >= 0)
+		loc_ctx(out, off, 8);
+}
+
+static void kf_retval(const struct probe *p, struct loc *out)
+{
+	const struct kfunc *k = kf(p);
+
+	if (!k->is_return) {
+		loc_none(out, "retval is only available in return probes (r::%s)", p->func_name);
+		return;
+	}
+	/* fexit's context: the argument slots, then the return value. */
+	if (k->mech == KMECH_FENTRY)
+		loc_ctx(out, (k->nslots >= 0 ? k->nslots : 0) * 8, 8);
+	else
+		loc_ctx(out, arch_current()->ret, 8);
+}
+
+uint64_t kfunc_target_addr(struct session *s, struct probe *p, size_t i)
+{
+	struct ktarget *t = &kf(p)->targets[i];
+
+	if (!t->addr) {
+		const struct ksym *ks = ksyms__find_in(s->ksyms, t->name,
+						       t->module ? t->module : "kernel");
+
+		t->addr = ks ? ks->addr : 0;
+	}
+	return t->addr;
+}
+
+static void kf_func_ip(const struct probe *p, struct loc *out)
+{
+	const struct kfunc *k = kf(p);
+
+	memset(out, 0, sizeof(*out));
+	out->size = 8;
+	out->base = out->index = -1;
+	if (k->cur >= 0 && (k->mech == KMECH_FENTRY || k->per_target)) {
+		/* One program per function: the answer is a constant. */
+		out->kind = LOC_IMM;
+		out->imm = (int64_t)k->targets[k->cur].addr;
+	} else if (k->mech == KMECH_KPROBE_MULTI) {
+		out->kind = LOC_HELPER;
+		out->helper = BPF_FUNC_get_func_ip;
+	} else if (k->use_cookie) {
+		out->kind = LOC_HELPER;
+		out->helper = BPF_FUNC_get_attach_cookie;
+	} else {
+		/* A kprobe stops at (or just after) the function's entry. */
+		loc_ctx(out, arch_current()->ip, 8);
+	}
+}
+
+static void kf_ctx_reg(const struct probe *p, const char *name, struct loc *out)
+{
+	const struct arch *a = arch_current();
+	const struct arch_reg *r = arch_field(a, name);
+
+	if (kf(p)->mech == KMECH_FENTRY) {
+		loc_none(out, "ctx->%s needs kprobes: fentry programs see the arguments, not the "
+			 "registers", name);
+		return;
+	}
+	if (!r)
+		r = arch_reg(a, name);
+	if (!r) {
+		loc_none(out, "struct pt_regs has no register '%s' on %s", name, a->name);
+		return;
+	}
+	loc_ctx(out, r->off + r->shift / 8, r->size);
+}
+
+static const char *kf_function(const struct probe *p)
+{
+	const struct kfunc *k = kf(p);
+
+	if (!k->ntargets || (k->wildcard && (k->cur < 0 || k->mech != KMECH_FENTRY)))
+		return NULL;
+	return k->targets[k->cur >= 0 ? k->cur : 0].name;
+}
+
+static void kf_describe(const struct probe *p, char *buf, size_t len)
+{
+	const struct kfunc *k = kf(p);
+
+	snprintf(buf, len, "%s %s", kmech_name(k->mech),
+		 k->cur >= 0 ? k->targets[k->cur].name : p->func_name);
+}
+
+/* --- installing -------------------------------------------------------- */
+
+void kfunc_note(struct probe *p, const char *fmt, ...)
+{
+	struct kfunc *k = kf(p);
+	va_list ap;
+
+	if (k->failures.len)
+		sb_append(&k->failures, "; ", 2);
+	va_start(ap, fmt);
+	sb_vprintf(&k->failures, fmt, ap);
+	va_end(ap);
+}
+
+int kfunc_build(struct session *s, struct probe *p)
+{
+	struct kfunc *k = kf(p);
+	char why[512];
 	int ret;
 
-	p->prog_type = prog_type;
-	p->attach_type = attach_type;
-	ret = provider_build(s, p, true);
-	return ret > 0 ? KF_FALLBACK : ret;
+	k->attr.mech = kmech_name(k->mech);
+	ret = provider_build(s, p, &k->attr, true, why, sizeof(why));
+	if (ret == PROVIDER_REFUSED)
+		kfunc_note(p, "%s", why);
+	return ret;
 }
 
-void kfunc_reset(struct probe *p)
+/* Close whatever a failed attempt left (programs, links, legacy events). */
+static void kfunc_reset(struct probe *p)
 {
+	struct kfunc *k = kf(p);
+
 	probe_detach(p);
-	if (p->prog_fd >= 0)
-		close(p->prog_fd);
-	p->prog_fd = -1;
-	p->attach_btf_id = 0;
-	if (p->attach_btf_obj_fd > 0)
-		close(p->attach_btf_obj_fd);
-	p->attach_btf_obj_fd = 0;
-	p->attach_type = 0;
+	if (p->rt.prog_fd >= 0)
+		close(p->rt.prog_fd);
+	p->rt.prog_fd = -1;
+	if (k->attr.attach_btf_obj_fd >= 0)
+		close(k->attr.attach_btf_obj_fd);
+	k->attr = (struct load_attr){ .attach_btf_obj_fd = -1 };
+	k->cur = -1;
+	k->nparams = -1;
+	k->per_target = k->use_cookie = false;
 }
 
-/* The mechanisms to try for @p, best first. */
-static size_t mechanism_chain(const struct session *s, const struct probe *p, enum mech *out)
+/* The mechanisms to try for @p, best first, leaving out what the kernel lacks. */
+static size_t mechanism_chain(struct session *s, const struct probe *p, enum kmech *out)
 {
-	const char *forced = s->opt.mechanism;
+	const struct kfunc *k = kf(p);
 	size_t n = 0;
 
-	if (forced) {
-		if (!strcmp(forced, "fentry"))
-			out[n++] = MECH_FENTRY;
-		else if (!strcmp(forced, "kprobe"))
-			out[n++] = p->ntargets > 1 ? MECH_KPROBE_MULTI : MECH_KPROBE;
-		if (!strcmp(forced, "kprobe") && p->ntargets > 1)
-			out[n++] = MECH_KPROBE;
-		if (!strcmp(forced, "kprobe-multi"))
-			out[n++] = MECH_KPROBE_MULTI;
-		if (!strcmp(forced, "kprobe-legacy"))
-			out[n++] = MECH_KPROBE_LEGACY;
+	switch (s->opt.mechanism) {
+	case KMECH_FENTRY:
+	case KMECH_KPROBE_MULTI:
+	case KMECH_KPROBE_LEGACY:
+		out[n++] = s->opt.mechanism;
 		return n;
+	case KMECH_KPROBE:
+		if (k->ntargets > 1)
+			out[n++] = KMECH_KPROBE_MULTI;
+		out[n++] = KMECH_KPROBE;
+		return n;
+	case KMECH_AUTO:
+		break;
 	}
-	if (!p->spec.has_offset && p->traceable && p->ntargets <= MAX_FENTRY_TARGETS &&
-	    !p->wildcard)
-		out[n++] = MECH_FENTRY;
-	if (p->wildcard)
-		out[n++] = MECH_KPROBE_MULTI;
-	out[n++] = MECH_KPROBE;
-	out[n++] = MECH_KPROBE_LEGACY;
+	if (!p->spec.has_offset && k->traceable && !k->wildcard && !k->uses_regs &&
+	    feature_has(s, FEAT_FENTRY))
+		out[n++] = KMECH_FENTRY;
+	if (k->wildcard && feature_has(s, FEAT_KPROBE_MULTI))
+		out[n++] = KMECH_KPROBE_MULTI;
+	if (feature_has(s, FEAT_KPROBE))
+		out[n++] = KMECH_KPROBE;
+	out[n++] = KMECH_KPROBE_LEGACY;
 	return n;
 }
 
-static int install_with(struct session *s, struct probe *p, enum mech m)
+static int install_with(struct session *s, struct probe *p, enum kmech m)
 {
-	p->mech = m;
+	kf(p)->mech = m;
 	switch (m) {
-	case MECH_FENTRY: return fentry_install(s, p);
-	case MECH_KPROBE: return kprobe_install(s, p);
-	case MECH_KPROBE_MULTI: return kprobe_multi_install(s, p);
-	case MECH_KPROBE_LEGACY: return kprobe_legacy_install(s, p);
+	case KMECH_FENTRY: return fentry_install(s, p);
+	case KMECH_KPROBE: return kprobe_install(s, p);
+	case KMECH_KPROBE_MULTI: return kprobe_multi_install(s, p);
+	case KMECH_KPROBE_LEGACY: return kprobe_legacy_install(s, p);
 	default: return KF_FALLBACK;
 	}
 }
 
+/* Why the mechanisms the chain left out were not tried, for the message. */
+static void note_absent(struct session *s, struct probe *p)
+{
+	if (s->opt.mechanism != KMECH_AUTO)
+		return;
+	if (!kf(p)->wildcard && !p->spec.has_offset && !kf(p)->uses_regs &&
+	    !feature_has(s, FEAT_FENTRY))
+		kfunc_note(p, "fentry: the kernel refuses fentry programs%s",
+			   feature_has(s, FEAT_BTF) ? "" : " (it has no BTF)");
+	if (!feature_has(s, FEAT_KPROBE))
+		kfunc_note(p, "kprobe: this kernel has no kprobe PMU (CONFIG_KPROBES off)");
+}
+
 static int kfunc_install(struct session *s, struct probe *p)
 {
-	enum mech chain[8];
+	struct kfunc *k = kf(p);
+	enum kmech chain[8];
 	size_t n = mechanism_chain(s, p, chain);
-	const char *what = p->wildcard ? "kernel functions matching" : "kernel function";
+	const char *what = k->wildcard ? "kernel functions matching" : "kernel function";
 
+	note_absent(s, p);
 	for (size_t i = 0; i < n; i++) {
 		int ret = install_with(s, p, chain[i]);
 
 		if (ret != KF_FALLBACK) {
-			if (!ret && p->failures)
-				pr_verbose(s->opt.verbose, "probe %d: using %s (%s)\n", p->spec.index,
-					   mech_name(p->mech), p->failures);
-			else if (!ret)
-				pr_verbose(s->opt.verbose, "probe %d: using %s\n", p->spec.index,
-					   mech_name(p->mech));
+			if (!ret)
+				pr_verbose(s->opt.verbose, "probe %d: using %s%s%s%s\n", p->spec.index,
+					   kmech_name(k->mech), k->failures.len ? " (" : "",
+					   k->failures.len ? k->failures.buf : "",
+					   k->failures.len ? ")" : "");
 			return ret;
 		}
 		kfunc_reset(p);
 	}
 	pr_err("probe %d: cannot trace %s '%s': %s", p->spec.index, what,
-	       p->wildcard ? p->spec.function : p->func_name,
-	       p->failures ? p->failures : "no mechanism available");
+	       k->wildcard ? p->spec.function : p->func_name,
+	       k->failures.len ? k->failures.buf : "no mechanism available");
 	return ERR_RUNTIME;
 }
 
@@ -402,21 +643,47 @@ static int kfunc_install(struct session *s, struct probe *p)
  */
 static int kfunc_check(struct session *s, struct probe *p)
 {
-	enum mech chain[8];
+	struct kfunc *k = kf(p);
+	enum kmech chain[8];
 	size_t n = mechanism_chain(s, p, chain);
 	int ret;
 
-	p->mech = n ? chain[0] : MECH_KPROBE;
-	if (p->mech == MECH_KPROBE_LEGACY || p->mech == MECH_KPROBE_MULTI)
-		p->mech = MECH_KPROBE;
-	if (p->mech == MECH_FENTRY && fentry_prepare(s, p, 0))
-		p->mech = MECH_KPROBE;
-	ret = provider_check_compile(s, p);
+	k->mech = n ? chain[0] : KMECH_KPROBE;
+	if (k->mech == KMECH_KPROBE_LEGACY)
+		k->mech = KMECH_KPROBE;
+	if (k->mech == KMECH_FENTRY && fentry_prepare(s, p, 0))
+		k->mech = KMECH_KPROBE;
+	ret = provider_build(s, p, NULL, false, NULL, 0);
 	kfunc_reset(p);
-	free(p->failures);
-	p->failures = NULL;
-	p->mech = MECH_NONE;
+	sb_reset(&k->failures);
 	return ret;
+}
+
+static int kfunc_cleanup(struct probe *p)
+{
+	return kf(p) ? kprobe_legacy_remove(p) : 0;
+}
+
+static void kfunc_free(struct probe *p)
+{
+	struct kfunc *k = kf(p);
+
+	if (!k)
+		return;
+	if (k->attr.attach_btf_obj_fd >= 0)
+		close(k->attr.attach_btf_obj_fd);
+	for (size_t i = 0; i < k->ntargets; i++) {
+		free(k->targets[i].name);
+		free(k->targets[i].module);
+	}
+	free(k->targets);
+	for (size_t i = 0; i < k->nlegacy; i++)
+		free(k->legacy_events[i]);
+	free(k->legacy_events);
+	free(k->legacy_file);
+	sb_free(&k->failures);
+	free(k);
+	p->priv = NULL;
 }
 
 const struct provider kfunc_provider = {
@@ -424,4 +691,12 @@ const struct provider kfunc_provider = {
 	.resolve = kfunc_resolve,
 	.check = kfunc_check,
 	.install = kfunc_install,
+	.cleanup = kfunc_cleanup,
+	.free = kfunc_free,
+	.arg = kf_arg,
+	.retval = kf_retval,
+	.func_ip = kf_func_ip,
+	.ctx_reg = kf_ctx_reg,
+	.function = kf_function,
+	.describe = kf_describe,
 };

@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 
 #include "providers/kfunc.h"
+#include "runtime/features.h"
 #include "providers/provider.h"
 #include "runtime/loader.h"
 #include "runtime/tracefs.h"
@@ -39,7 +40,7 @@ static int read_int_file(const char *path, const char *prefix)
 	return v;
 }
 
-int kprobe_pmu_type(void)
+static int kprobe_pmu_type(void)
 {
 	return read_int_file(KPROBE_PMU "/type", "");
 }
@@ -63,7 +64,7 @@ static int open_pmu_kprobe(int type, const struct probe *p, const struct ktarget
 	struct perf_event_attr attr = {
 		.type = (__u32)type,
 		.size = sizeof(attr),
-		.config = p->is_return ? 1ULL << retprobe_bit() : 0,
+		.config = kf(p)->is_return ? 1ULL << retprobe_bit() : 0,
 	};
 	char *sym = target_symbol(t);
 	int fd;
@@ -103,69 +104,129 @@ static const char *kprobe_refusal(int err)
 	}
 }
 
+/*
+ * How a kprobe program learns which function of a pattern it is running
+ * for: the attach cookie (5.15+), else, for return probes whose saved IP
+ * is the caller's, one program per function with the address built in.
+ * Entry probes without cookies read the IP, which is in the function.
+ */
+static void plan_func_ip(struct session *s, struct probe *p)
+{
+	struct kfunc *k = kf(p);
+
+	k->use_cookie = p->records_func_ip && feature_has(s, FEAT_COOKIE);
+	k->per_target = p->records_func_ip && k->is_return && !k->use_cookie;
+	if (p->records_func_ip)
+		for (size_t i = 0; i < k->ntargets; i++)
+			kfunc_target_addr(s, p, i);
+}
+
+/* Compile for kprobes; with a single target, BTF tells where each parameter is. */
+static int build_kprobe(struct session *s, struct probe *p, int cur)
+{
+	struct kfunc *k = kf(p);
+	unsigned int btf_id;
+
+	k->attr = (struct load_attr){ .prog_type = BPF_PROG_TYPE_KPROBE,
+				      .attach_btf_obj_fd = -1 };
+	k->nparams = -1;
+	k->cur = cur;
+	/* Sets k->cur to the one target when BTF describes it. */
+	if (!k->wildcard)
+		kfunc_prototype(s, p, 0, &btf_id, true);
+	return kfunc_build(s, p);
+}
+
+/* Attach the program just built to target @i through the kprobe PMU. */
+static int attach_pmu(struct session *s, struct probe *p, int type, size_t i, int *last_err)
+{
+	struct kfunc *k = kf(p);
+	int fd = open_pmu_kprobe(type, p, &k->targets[i]), ret;
+
+	if (fd < 0 && (ret = fatal_kprobe_error(p, &k->targets[i], -fd)))
+		return ret;
+	if (fd >= 0 && (ret = provider_attach_perf(s, p, fd, k->use_cookie ?
+						  k->targets[i].addr : 0)) == 0)
+		return 1;
+	*last_err = fd < 0 ? -fd : -ret;
+	/* In a pattern, a function the kernel refuses is skipped. */
+	pr_verbose(s->opt.verbose && k->wildcard, "probe %d: skipping %s: %s\n",
+		   p->spec.index, k->targets[i].name, strerror(*last_err));
+	return 0;
+}
+
 int kprobe_install(struct session *s, struct probe *p)
 {
-	int type = kprobe_pmu_type(), ret, attached = 0, last_err = 0;
+	struct kfunc *k = kf(p);
+	int type = kprobe_pmu_type(), ret = 0, attached = 0, last_err = 0;
 
 	if (type < 0) {
-		probe_note_failure(p, "kprobe: this kernel has no kprobe PMU (CONFIG_KPROBES off)");
+		kfunc_note(p, "kprobe: this kernel has no kprobe PMU (CONFIG_KPROBES off)");
 		return KF_FALLBACK;
 	}
-	if (p->ntargets > MAX_SINGLE_TARGETS) {
-		probe_note_failure(p, "kprobe: the pattern matches %zu functions and at most %d can "
-				   "be probed one by one", p->ntargets, MAX_SINGLE_TARGETS);
+	if (k->ntargets > MAX_SINGLE_TARGETS) {
+		kfunc_note(p, "kprobe: the pattern matches %zu functions and at most %d can "
+			   "be probed one by one", k->ntargets, MAX_SINGLE_TARGETS);
 		return KF_FALLBACK;
 	}
-	ret = kfunc_build(s, p, BPF_PROG_TYPE_KPROBE, 0);
-	if (ret)
+	plan_func_ip(s, p);
+	if (!k->per_target && (ret = build_kprobe(s, p, -1)))
 		return ret;
-	for (size_t i = 0; i < p->ntargets; i++) {
-		int fd = open_pmu_kprobe(type, p, &p->targets[i]);
-
-		if (fd < 0 && (ret = fatal_kprobe_error(p, &p->targets[i], -fd)))
+	for (size_t i = 0; i < k->ntargets; i++) {
+		if (k->per_target && (ret = build_kprobe(s, p, (int)i)))
 			return ret;
-		if (fd >= 0 && (ret = provider_attach_perf(p, fd)) == 0) {
-			attached++;
-			continue;
+		ret = attach_pmu(s, p, type, i, &last_err);
+		if (k->per_target) {
+			probe_add_prog(p, p->rt.prog_fd);
+			p->rt.prog_fd = -1;
 		}
-		last_err = fd < 0 ? -fd : -ret;
-		/* In a pattern, a function the kernel refuses is skipped. */
-		pr_verbose(s->opt.verbose && p->wildcard, "probe %d: skipping %s: %s\n",
-			   p->spec.index, p->targets[i].name, strerror(last_err));
+		if (ret < 0)
+			return ret;
+		attached += ret;
 	}
+	k->cur = -1;
 	if (!attached) {
-		probe_note_failure(p, "kprobe: %s", kprobe_refusal(last_err));
+		kfunc_note(p, "kprobe: %s", kprobe_refusal(last_err));
 		return KF_FALLBACK;
 	}
+	if (!k->per_target)
+		probe_add_prog(p, p->rt.prog_fd);
+	p->rt.prog_fd = -1;
 	return 0;
 }
 
 int kprobe_multi_install(struct session *s, struct probe *p)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, opts);
+	struct kfunc *k = kf(p);
 	const char **syms;
 	int ret, fd;
 
-	ret = kfunc_build(s, p, BPF_PROG_TYPE_KPROBE, BPF_TRACE_KPROBE_MULTI);
+	k->attr = (struct load_attr){ .prog_type = BPF_PROG_TYPE_KPROBE,
+				      .attach_type = BPF_TRACE_KPROBE_MULTI,
+				      .attach_btf_obj_fd = -1 };
+	ret = kfunc_build(s, p);
 	if (ret == KF_FALLBACK)
-		probe_note_failure(p, "kprobe-multi: needs Linux 5.18 or later");
+		kfunc_note(p, "kprobe-multi: needs Linux 5.18 or later");
 	if (ret)
 		return ret;
-	syms = xcalloc(p->ntargets, sizeof(*syms));
-	for (size_t i = 0; i < p->ntargets; i++)
-		syms[i] = p->targets[i].name;
+	syms = xcalloc(k->ntargets, sizeof(*syms));
+	for (size_t i = 0; i < k->ntargets; i++)
+		syms[i] = k->targets[i].name;
 	opts.kprobe_multi.syms = syms;
-	opts.kprobe_multi.cnt = (__u32)p->ntargets;
-	opts.kprobe_multi.flags = p->is_return ? BPF_F_KPROBE_MULTI_RETURN : 0;
-	fd = bpf_link_create(p->prog_fd, 0, BPF_TRACE_KPROBE_MULTI, &opts);
+	opts.kprobe_multi.cnt = (__u32)k->ntargets;
+	opts.kprobe_multi.flags = k->is_return ? BPF_F_KPROBE_MULTI_RETURN : 0;
+	fd = bpf_link_create(p->rt.prog_fd, 0, BPF_TRACE_KPROBE_MULTI, &opts);
 	ret = -errno;
 	free(syms);
 	if (fd < 0) {
-		probe_note_failure(p, "kprobe-multi: %s", ret == -EOPNOTSUPP ?
-				   "the kernel lacks CONFIG_FPROBE" : strerror(-ret));
+		kfunc_note(p, "kprobe-multi: %s", ret == -EOPNOTSUPP ?
+			   "the kernel lacks CONFIG_FPROBE" : strerror(-ret));
 		return KF_FALLBACK;
 	}
 	probe_add_link(p, fd);
+	probe_add_prog(p, p->rt.prog_fd);
+	p->rt.prog_fd = -1;
 	return 0;
 }
 
@@ -185,6 +246,7 @@ static int write_kprobe_events(const char *file, const char *line)
 
 int kprobe_legacy_remove(struct probe *p)
 {
+	struct kfunc *k = kf(p);
 	int ret = 0;
 
 	/*
@@ -192,18 +254,18 @@ int kprobe_legacy_remove(struct probe *p)
 	 * detaching after a second signal. A removed entry keeps its
 	 * string, emptied, until the probe is freed.
 	 */
-	for (size_t i = 0; i < p->nlegacy; i++) {
+	for (size_t i = 0; i < k->nlegacy; i++) {
 		char line[256];
 		int err;
 
-		if (!p->legacy_events[i][0])
+		if (!k->legacy_events[i][0])
 			continue;
-		snprintf(line, sizeof(line), "-:%s\n", p->legacy_events[i]);
-		err = write_kprobe_events(p->legacy_file, line);
+		snprintf(line, sizeof(line), "-:%s\n", k->legacy_events[i]);
+		err = write_kprobe_events(k->legacy_file, line);
 		if (err == -EBUSY)
 			ret = err;
 		else
-			p->legacy_events[i][0] = '\0';
+			k->legacy_events[i][0] = '\0';
 	}
 	return ret;
 }
@@ -222,17 +284,18 @@ static int legacy_event_id(struct session *s, const char *event)
 /* Create, open and attach one kprobe_events entry for target @i. */
 static int legacy_one(struct session *s, struct probe *p, size_t i)
 {
+	struct kfunc *k = kf(p);
 	struct perf_event_attr attr = {
 		.type = PERF_TYPE_TRACEPOINT,
 		.size = sizeof(attr),
 		.sample_period = 1,
 		.wakeup_events = 1,
 	};
-	char *sym = target_symbol(&p->targets[i]);
+	char *sym = target_symbol(&k->targets[i]);
 	char *event = xasprintf("etrace_%d/p%d_%zu", (int)s->self, p->id + 1, i);
-	char *line = xasprintf("%c:%s %s+%llu\n", p->is_return ? 'r' : 'p', event, sym,
+	char *line = xasprintf("%c:%s %s+%llu\n", k->is_return ? 'r' : 'p', event, sym,
 			       (unsigned long long)p->spec.offset);
-	int ret = write_kprobe_events(p->legacy_file, line), fd;
+	int ret = write_kprobe_events(k->legacy_file, line), fd;
 
 	free(line);
 	free(sym);
@@ -240,46 +303,58 @@ static int legacy_one(struct session *s, struct probe *p, size_t i)
 		free(event);
 		return ret;
 	}
-	p->legacy_events = grow_array(p->legacy_events, &p->legacy_cap, p->nlegacy + 1,
-				      sizeof(*p->legacy_events));
-	p->legacy_events[p->nlegacy++] = event;
+	k->legacy_events = grow_array(k->legacy_events, &k->legacy_cap, k->nlegacy + 1,
+				      sizeof(*k->legacy_events));
+	k->legacy_events[k->nlegacy++] = event;
 	attr.config = (__u64)legacy_event_id(s, event);
 	fd = (int)syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	return provider_attach_perf(p, fd);
+	return provider_attach_perf(s, p, fd, k->use_cookie ? k->targets[i].addr : 0);
 }
 
 int kprobe_legacy_install(struct session *s, struct probe *p)
 {
+	struct kfunc *k = kf(p);
 	const char *tfs = tracefs_dir(s);
 	int ret;
 
 	if (!tfs)
 		return ERR_RUNTIME;
-	free(p->legacy_file);
-	p->legacy_file = xasprintf("%s/kprobe_events", tfs);
-	if (access(p->legacy_file, W_OK)) {
-		probe_note_failure(p, "kprobe-legacy: no kprobe_events in tracefs");
+	free(k->legacy_file);
+	k->legacy_file = xasprintf("%s/kprobe_events", tfs);
+	if (access(k->legacy_file, W_OK)) {
+		kfunc_note(p, "kprobe-legacy: no kprobe_events in tracefs");
 		return KF_FALLBACK;
 	}
-	if (p->ntargets > MAX_LEGACY_TARGETS) {
-		probe_note_failure(p, "kprobe-legacy: at most %d functions", MAX_LEGACY_TARGETS);
+	if (k->ntargets > MAX_LEGACY_TARGETS) {
+		kfunc_note(p, "kprobe-legacy: at most %d functions", MAX_LEGACY_TARGETS);
 		return KF_FALLBACK;
 	}
-	ret = kfunc_build(s, p, BPF_PROG_TYPE_KPROBE, 0);
-	if (ret)
+	plan_func_ip(s, p);
+	if (!k->per_target && (ret = build_kprobe(s, p, -1)))
 		return ret;
-	for (size_t i = 0; i < p->ntargets; i++) {
-		int err = legacy_one(s, p, i);
+	for (size_t i = 0; i < k->ntargets; i++) {
+		int err;
 
+		if (k->per_target && (ret = build_kprobe(s, p, (int)i)))
+			return ret;
+		err = legacy_one(s, p, i);
+		if (k->per_target) {
+			probe_add_prog(p, p->rt.prog_fd);
+			p->rt.prog_fd = -1;
+		}
 		if (!err)
 			continue;
-		ret = fatal_kprobe_error(p, &p->targets[i], -err);
+		ret = fatal_kprobe_error(p, &k->targets[i], -err);
 		if (ret)
 			return ret;
-		probe_note_failure(p, "kprobe-legacy: %s", kprobe_refusal(-err));
+		kfunc_note(p, "kprobe-legacy: %s", kprobe_refusal(-err));
 		return KF_FALLBACK;
 	}
+	k->cur = -1;
+	if (!k->per_target)
+		probe_add_prog(p, p->rt.prog_fd);
+	p->rt.prog_fd = -1;
 	return 0;
 }

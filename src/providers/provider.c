@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,33 @@
 #include "compile/codegen.h"
 #include "compile/disasm.h"
 #include "providers/provider.h"
+#include "runtime/features.h"
 #include "runtime/loader.h"
+#include "runtime/maps.h"
 #include "util.h"
+
+static const char *const kmech_names[] = {
+	[KMECH_AUTO] = "auto",
+	[KMECH_FENTRY] = "fentry",
+	[KMECH_KPROBE] = "kprobe",
+	[KMECH_KPROBE_MULTI] = "kprobe-multi",
+	[KMECH_KPROBE_LEGACY] = "kprobe-legacy",
+};
+
+const char *kmech_name(enum kmech m)
+{
+	return m < ARRAY_SIZE(kmech_names) ? kmech_names[m] : "?";
+}
+
+bool kmech_parse(const char *name, enum kmech *out)
+{
+	for (size_t i = KMECH_FENTRY; i < ARRAY_SIZE(kmech_names); i++)
+		if (!strcmp(name, kmech_names[i])) {
+			*out = (enum kmech)i;
+			return true;
+		}
+	return false;
+}
 
 bool module_loaded(const char *name)
 {
@@ -41,7 +67,24 @@ const struct provider *provider_find(const struct probe_spec *spec)
 	return NULL;
 }
 
-int provider_build(struct session *s, struct probe *p, bool quiet)
+void loc_none(struct loc *out, const char *fmt, ...)
+{
+	va_list ap;
+
+	memset(out, 0, sizeof(*out));
+	out->kind = LOC_NONE;
+	va_start(ap, fmt);
+	vsnprintf(out->why, sizeof(out->why), fmt, ap);
+	va_end(ap);
+}
+
+static const char *map_name(int role, void *arg)
+{
+	return maps_name(arg, role);
+}
+
+int provider_build(struct session *s, struct probe *p, const struct load_attr *attr,
+		   bool quiet, char *why, size_t whylen)
 {
 	struct bpf_insn *insns = NULL;
 	size_t cnt = 0;
@@ -51,24 +94,16 @@ int provider_build(struct session *s, struct probe *p, bool quiet)
 	ret = codegen_probe(s, p, &insns, &cnt, listing);
 	if (ret)
 		return ret;
-	if (s->opt.verbose) {
-		const char *target = p->ntargets ? p->targets[p->cur_target].name : p->func_name;
+	if (s->opt.verbose && (attr || s->opt.dry_run)) {
+		char what[256];
 
-		fprintf(stderr, "probe %d: %s -> %s %s, program etrace_p%d, %zu instructions\n",
-			p->spec.index, p->spec.raw, mech_name(p->mech), target, p->id + 1, cnt);
-		disasm_print(insns, cnt, stderr, "    ");
+		p->prov->describe(p, what, sizeof(what));
+		fprintf(stderr, "probe %d: %s -> %s, program etrace_p%d, %zu instructions\n",
+			p->spec.index, p->spec.raw, what, p->id + 1, cnt);
+		disasm_print(insns, cnt, stderr, "    ", map_name, s);
 	}
-	ret = loader_load_prog(s, p, insns, cnt, quiet);
-	free(insns);
-	return ret;
-}
-
-int provider_check_compile(struct session *s, struct probe *p)
-{
-	struct bpf_insn *insns = NULL;
-	size_t cnt = 0;
-	int ret = codegen_probe(s, p, &insns, &cnt, NULL);
-
+	if (attr)
+		ret = loader_load(s, p, attr, insns, cnt, quiet, why, whylen);
 	free(insns);
 	return ret;
 }
@@ -82,22 +117,27 @@ const char *provider_attach_error(int err)
 	return strerror(err);
 }
 
-int provider_attach_perf(struct probe *p, int pfd)
+int provider_attach_perf(struct session *s, struct probe *p, int pfd, uint64_t cookie)
 {
+	LIBBPF_OPTS(bpf_link_create_opts, opts);
 	int lfd;
 
 	probe_add_perf(p, pfd);
 	/*
-	 * A BPF link (5.15+) ties the attachment to a file descriptor. Older
-	 * kernels only have the ioctl, which is still torn down when the perf
-	 * event fd is closed, so no probe can outlive etrace either way.
+	 * A BPF link (5.15+) ties the attachment to a file descriptor and can
+	 * carry a cookie. Older kernels only have the ioctl, which is still
+	 * torn down when the perf event fd is closed, so no probe can outlive
+	 * etrace either way.
 	 */
-	lfd = bpf_link_create(p->prog_fd, pfd, BPF_PERF_EVENT, NULL);
-	if (lfd >= 0) {
+	opts.perf_event.bpf_cookie = cookie;
+	if (feature_has(s, FEAT_PERF_LINK)) {
+		lfd = bpf_link_create(p->rt.prog_fd, pfd, BPF_PERF_EVENT, &opts);
+		if (lfd < 0)
+			return -errno;
 		probe_add_link(p, lfd);
 		return 0;
 	}
-	if (ioctl(pfd, PERF_EVENT_IOC_SET_BPF, p->prog_fd) < 0)
+	if (ioctl(pfd, PERF_EVENT_IOC_SET_BPF, p->rt.prog_fd) < 0)
 		return -errno;
 	if (ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0) < 0)
 		return -errno;

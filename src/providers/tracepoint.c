@@ -94,18 +94,24 @@ static int check_names(const struct probe_spec *ps)
 	return 0;
 }
 
+/* The tracepoint's format: the provider's own state. */
+static struct tp_format *tp_of(const struct probe *p)
+{
+	return p->priv;
+}
+
 static int tp_resolve(struct session *s, struct probe *p)
 {
 	const struct probe_spec *ps = &p->spec;
 	char *path, *text, err[256];
+	struct tp_format *tp;
 	int ret;
 
 	if ((ret = check_names(ps)))
 		return ret;
 	if (!tracefs_dir(s))
 		return ERR_RUNTIME;
-	p->tp_dir = xasprintf("events/%s/%s", ps->category, ps->function);
-	path = xasprintf("%s/format", p->tp_dir);
+	path = xasprintf("events/%s/%s/format", ps->category, ps->function);
 	text = tracefs_read(s, path, NULL);
 	if (!text && (errno == ENOENT || errno == ENOTDIR)) {
 		ret = unknown_tracepoint(s, p);
@@ -114,8 +120,9 @@ static int tp_resolve(struct session *s, struct probe *p)
 		       strerror(errno));
 		ret = ERR_RUNTIME;
 	} else {
-		p->tp = xcalloc(1, sizeof(*p->tp));
-		if (tp_format_parse(text, p->tp, err, sizeof(err))) {
+		tp = xcalloc(1, sizeof(*tp));
+		p->priv = tp;
+		if (tp_format_parse(text, tp, err, sizeof(err))) {
 			pr_err("probe %d: cannot parse %s/%s: %s", ps->index, s->tracefs, path, err);
 			ret = ERR_RUNTIME;
 		}
@@ -124,10 +131,20 @@ static int tp_resolve(struct session *s, struct probe *p)
 	free(path);
 	if (!ret) {
 		p->func_name = xstrdup(ps->function);
-		p->mech = MECH_TRACEPOINT;
-		p->prog_type = BPF_PROG_TYPE_TRACEPOINT;
+		p->fields = tp_of(p);
 	}
 	return ret;
+}
+
+static const struct load_attr tp_attr = {
+	.prog_type = BPF_PROG_TYPE_TRACEPOINT,
+	.attach_btf_obj_fd = -1,
+	.mech = "tracepoint",
+};
+
+static int tp_check(struct session *s, struct probe *p)
+{
+	return provider_build(s, p, NULL, false, NULL, 0);
 }
 
 static int tp_install(struct session *s, struct probe *p)
@@ -135,15 +152,16 @@ static int tp_install(struct session *s, struct probe *p)
 	struct perf_event_attr attr = {
 		.type = PERF_TYPE_TRACEPOINT,
 		.size = sizeof(attr),
-		.config = (__u64)p->tp->id,
+		.config = (__u64)tp_of(p)->id,
 		.sample_period = 1,
 		.wakeup_events = 1,
 	};
 	int pfd, err;
 
-	err = provider_build(s, p, false);
+	err = provider_build(s, p, &tp_attr, false, NULL, 0);
 	if (err)
 		return err;
+	probe_add_prog(p, p->rt.prog_fd);
 	/*
 	 * One event on CPU 0 is enough: a BPF program attached to a
 	 * tracepoint runs wherever the tracepoint fires.
@@ -155,7 +173,8 @@ static int tp_install(struct session *s, struct probe *p)
 		       p->spec.category, p->spec.function, strerror(err));
 		return ERR_RUNTIME;
 	}
-	err = provider_attach_perf(p, pfd);
+	err = provider_attach_perf(s, p, pfd, 0);
+	p->rt.prog_fd = -1;
 	if (err) {
 		pr_err("probe %d: cannot attach to tracepoint %s:%s: %s", p->spec.index,
 		       p->spec.category, p->spec.function, provider_attach_error(-err));
@@ -164,9 +183,39 @@ static int tp_install(struct session *s, struct probe *p)
 	return 0;
 }
 
+static void tp_free(struct probe *p)
+{
+	if (p->priv) {
+		tp_format_free(p->priv);
+		free(p->priv);
+	}
+	p->priv = NULL;
+	p->fields = NULL;
+}
+
+static void tp_no_arg(const struct probe *p, int n, bool param, struct loc *out)
+{
+	loc_none(out, "'arg%d' is not available in a tracepoint probe; use args->FIELD", n);
+}
+
+static void tp_no_retval(const struct probe *p, struct loc *out)
+{
+	loc_none(out, "'retval' is not available in a tracepoint probe; use args->FIELD");
+}
+
+static void tp_describe(const struct probe *p, char *buf, size_t len)
+{
+	snprintf(buf, len, "tracepoint %s", p->spec.function);
+}
+
 const struct provider tracepoint_provider = {
 	.name = "tracepoint",
 	.resolve = tp_resolve,
-	.check = provider_check_compile,
+	.check = tp_check,
 	.install = tp_install,
+	.free = tp_free,
+	.arg = tp_no_arg,
+	.retval = tp_no_retval,
+	.ctx_unavailable = "'ctx' is not available in a tracepoint probe; use args->FIELD",
+	.describe = tp_describe,
 };

@@ -11,6 +11,7 @@
 
 #include "output/text.h"
 #include "runtime/events.h"
+#include "runtime/maps.h"
 #include "util.h"
 
 enum { EV_SIGNAL = 1, EV_RING, EV_STDOUT };
@@ -95,7 +96,7 @@ int events_open(struct session *s)
 		pr_err("cannot use the standard output: %s", strerror(-ret));
 		return ERR_RUNTIME;
 	}
-	s->rb = ring_buffer__new(s->events_fd, on_record, s, NULL);
+	s->rb = ring_buffer__new(maps_fd(s, MAP_EVENTS), on_record, s, NULL);
 	if (!s->rb) {
 		pr_err("cannot read the ring buffer: %s", strerror(errno));
 		return ERR_RUNTIME;

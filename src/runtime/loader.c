@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "runtime/loader.h"
+#include "runtime/maps.h"
 #include "util.h"
 
 /* Not in every linux/capability.h we may build against. */
@@ -20,9 +21,6 @@
 #ifndef CAP_BPF
 #define CAP_BPF 39
 #endif
-
-static const char privileges_msg[] =
-	"tracing needs root, or the CAP_BPF and CAP_PERFMON capabilities";
 
 static bool has_cap(const struct __user_cap_data_struct *d, int cap)
 {
@@ -86,15 +84,6 @@ int loader_check_privileges(void)
 	return ERR_RUNTIME;
 }
 
-static int map_error(const char *what, int err)
-{
-	if (err == EPERM || err == EACCES)
-		pr_err("cannot create the %s map: %s (%s)", what, strerror(err), privileges_msg);
-	else
-		pr_err("cannot create the %s map: %s", what, strerror(err));
-	return ERR_RUNTIME;
-}
-
 static unsigned long next_pow2(unsigned long v)
 {
 	unsigned long p = 1;
@@ -114,49 +103,18 @@ void loader_size_ring(struct session *s)
 	s->ring_size = size;
 }
 
-int loader_create_maps(struct session *s)
-{
-	LIBBPF_OPTS(bpf_map_create_opts, opts);
-
-	s->events_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "etrace_events", 0, 0,
-				      (__u32)s->ring_size, &opts);
-	if (s->events_fd < 0)
-		return map_error("ring buffer", errno);
-	s->lost_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "etrace_lost", 4, 8,
-				    (__u32)s->nprobes, &opts);
-	if (s->lost_fd < 0)
-		return map_error("lost-event counter", errno);
-	s->ctl_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "etrace_ctl", 4, 8, 1, &opts);
-	if (s->ctl_fd < 0)
-		return map_error("control", errno);
-	/* Probes attach one by one: none records before all of them can. */
-	return loader_set_recording(s, false);
-}
-
 int loader_set_recording(struct session *s, bool on)
 {
+	int fd = maps_fd(s, MAP_CTL);
 	__u32 key = 0;
 	__u64 stopped = !on;
 
-	if (s->ctl_fd < 0)
+	if (fd < 0)
 		return 0;
-	if (bpf_map_update_elem(s->ctl_fd, &key, &stopped, BPF_ANY)) {
+	if (bpf_map_update_elem(fd, &key, &stopped, BPF_ANY)) {
 		pr_err("cannot %s recording: %s", on ? "start" : "stop", strerror(errno));
 		return ERR_RUNTIME;
 	}
-	return 0;
-}
-
-int loader_scratch_map(struct session *s, int size)
-{
-	LIBBPF_OPTS(bpf_map_create_opts, opts);
-
-	if (s->scratch_fd >= 0)
-		return 0;
-	s->scratch_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "etrace_scratch", 4,
-				       (__u32)size, 1, &opts);
-	if (s->scratch_fd < 0)
-		return map_error("scratch", errno);
 	return 0;
 }
 
@@ -164,7 +122,7 @@ int loader_scratch_map(struct session *s, int size)
  * The last line of the verifier log that says something, which is
  * usually the reason ("R2 invalid mem access 'scalar'").
  */
-static const char *log_reason(char *log)
+const char *loader_log_reason(char *log)
 {
 	char *end = log + strlen(log), *line;
 
@@ -183,108 +141,125 @@ static const char *log_reason(char *log)
 	}
 }
 
-void probe_note_failure(struct probe *p, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg, *all;
+struct load_ctx {
+	const struct load_attr *attr;
+	const char *name;
+	const struct bpf_insn *insns;
+	size_t cnt;
+};
 
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
-	if (!msg)
-		return;
-	all = p->failures ? xasprintf("%s; %s", p->failures, msg) : msg;
-	if (all != msg)
-		free(msg);
-	free(p->failures);
-	p->failures = all;
-}
-
-static int try_load(struct probe *p, const char *name, const struct bpf_insn *insns,
-		    size_t cnt, char *log, size_t log_size)
+static int try_load(void *arg, char *log, size_t log_size)
 {
+	const struct load_ctx *c = arg;
 	LIBBPF_OPTS(bpf_prog_load_opts, opts,
-		.expected_attach_type = (enum bpf_attach_type)p->attach_type,
-		.attach_btf_id = p->attach_btf_id,
-		.attach_btf_obj_fd = p->attach_btf_obj_fd > 0 ? p->attach_btf_obj_fd : 0,
+		.expected_attach_type = (enum bpf_attach_type)c->attr->attach_type,
+		.attach_btf_id = c->attr->attach_btf_id,
+		.attach_btf_obj_fd = c->attr->attach_btf_obj_fd >= 0 ? c->attr->attach_btf_obj_fd : 0,
 		.log_buf = log,
 		.log_size = log ? (__u32)log_size : 0,
 		.log_level = log ? 1 : 0,
 	);
-	int fd = bpf_prog_load((enum bpf_prog_type)p->prog_type, name, "Dual BSD/GPL",
-			       insns, cnt, &opts);
+	int fd = bpf_prog_load((enum bpf_prog_type)c->attr->prog_type, c->name, "Dual BSD/GPL",
+			       c->insns, c->cnt, &opts);
 
 	return fd >= 0 ? fd : -errno;
 }
 
-static int load_failed(struct session *s, struct probe *p, int err, char *log, bool quiet)
+int loader_load_logged(int (*load)(void *arg, char *log, size_t size), void *arg,
+		       char **log_out)
 {
-	const char *mech = mech_name(p->mech);
+	size_t size = LOADER_LOG_START;
+	int fd;
+
+	*log_out = NULL;
+	/* First without a log: the common case, and the fastest. */
+	fd = load(arg, NULL, 0);
+	if (fd >= 0 || fd == -EPERM)
+		return fd;
+	/*
+	 * A log that does not fit fails with ENOSPC; on kernels before 6.4 it
+	 * then holds the start of the story, not the reason at its end. Grow
+	 * the buffer until the whole log fits.
+	 */
+	for (;;) {
+		char *log = xcalloc(1, size);
+
+		fd = load(arg, log, size);
+		if (fd != -ENOSPC || size >= LOADER_LOG_MAX) {
+			*log_out = log;
+			return fd;
+		}
+		free(log);
+		size *= 4;
+	}
+}
+
+static int load_failed(struct session *s, const struct probe *p, const struct load_attr *a,
+		       int err, char *log, bool quiet, char *why, size_t whylen)
+{
+	char hint[256];
 
 	if (s->opt.verbose && log && *log)
-		fprintf(stderr, "verifier log for probe %d (%s):\n%s\n", p->spec.index, mech, log);
+		fprintf(stderr, "verifier log for probe %d (%s):\n%s\n", p->spec.index, a->mech,
+			log);
+	if (err == EPERM)
+		loader_privilege_hint(false, hint, sizeof(hint));
 	if (quiet) {
 		if (log && *log && err != EPERM)
-			probe_note_failure(p, "%s: the verifier rejected the program: %s", mech,
-					   log_reason(log));
+			snprintf(why, whylen, "%s: the verifier rejected the program: %s%s", a->mech,
+				 err == ENOSPC ? "(log cut) " : "", loader_log_reason(log));
 		else
-			probe_note_failure(p, "%s: the kernel refused the program (%s)", mech,
-					   strerror(err));
+			snprintf(why, whylen, "%s: the kernel refused the program (%s)", a->mech,
+				 strerror(err));
 		return LOAD_REFUSED;
 	}
 	if (err == EPERM)
 		pr_err("probe %d: cannot load the program: %s (%s)", p->spec.index,
-		       strerror(err), privileges_msg);
+		       strerror(err), hint);
 	else if (log && *log)
-		pr_err("probe %d: the kernel verifier rejected the program: %s%s",
-		       p->spec.index, log_reason(log),
+		pr_err("probe %d: the kernel verifier rejected the program: %s%s%s",
+		       p->spec.index, err == ENOSPC ? "(log cut) " : "", loader_log_reason(log),
 		       s->opt.verbose ? "" : " (the full log with -v)");
 	else
 		pr_err("probe %d: cannot load the program: %s", p->spec.index, strerror(err));
 	return ERR_RUNTIME;
 }
 
-int loader_load_prog(struct session *s, struct probe *p, const struct bpf_insn *insns,
-		     size_t cnt, bool quiet)
+int loader_load(struct session *s, struct probe *p, const struct load_attr *a,
+		struct bpf_insn *insns, size_t cnt, bool quiet, char *why, size_t whylen)
 {
-	char name[BPF_OBJ_NAME_LEN];
-	size_t log_size = 1 << 20;
-	char *log;
+	char name[BPF_OBJ_NAME_LEN], *log;
+	struct load_ctx c = { .attr = a, .name = name, .insns = insns, .cnt = cnt };
 	int fd, ret;
 
-	snprintf(name, sizeof(name), "etrace_p%u", (unsigned)(p->id + 1) % 100000u);
-	/* First without a log: the common case, and the fastest. */
-	fd = try_load(p, name, insns, cnt, NULL, 0);
-	if (fd >= 0) {
-		p->prog_fd = fd;
-		return 0;
+	if (maps_patch(s, insns, cnt)) {
+		pr_err("probe %d: internal error: the program uses a map that was not created",
+		       p->spec.index);
+		return ERR_RUNTIME;
 	}
-	if (fd == -EPERM)
-		return load_failed(s, p, EPERM, NULL, quiet);
-	log = xcalloc(1, log_size);
-	fd = try_load(p, name, insns, cnt, log, log_size);
+	snprintf(name, sizeof(name), "etrace_p%u", (unsigned)(p->id + 1) % 100000u);
+	fd = loader_load_logged(try_load, &c, &log);
 	if (fd >= 0) {
-		/* Loaded with a log but not without one: odd, but fine. */
-		p->prog_fd = fd;
+		p->rt.prog_fd = fd;
 		free(log);
 		return 0;
 	}
-	ret = load_failed(s, p, -fd, log, quiet);
+	ret = load_failed(s, p, a, -fd, log, quiet, why, whylen);
 	free(log);
 	return ret;
 }
 
 unsigned long long loader_lost(struct session *s, int id)
 {
+	int fd = maps_fd(s, MAP_LOST);
 	__u32 key = (__u32)id;
 	unsigned long long total = 0;
 	__u64 *vals;
 
-	if (s->lost_fd < 0 || s->ncpus <= 0)
+	if (fd < 0 || s->ncpus <= 0)
 		return 0;
 	vals = xcalloc((size_t)s->ncpus, sizeof(*vals));
-	if (!bpf_map_lookup_elem(s->lost_fd, &key, vals))
+	if (!bpf_map_lookup_elem(fd, &key, vals))
 		for (int i = 0; i < s->ncpus; i++)
 			total += vals[i];
 	free(vals);

@@ -1,45 +1,48 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* BPF maps and programs: creation, loading with verifier diagnostics. */
+/* Loading programs with verifier diagnostics; privileges; the stop flag and lost counters. */
 #ifndef __ETRACE_LOADER_H
 #define __ETRACE_LOADER_H
 
 #include <stddef.h>
 #include <linux/bpf.h>
 
+#include "providers/provider.h"
 #include "session.h"
-
-/*
- * Create the session's maps: the event ring buffer (-b pages per CPU,
- * rounded up to a power of two) and the per-CPU lost-event counters.
- */
-int loader_create_maps(struct session *s);
 
 /* s->ring_size from -b and the number of CPUs (before anything is compiled). */
 void loader_size_ring(struct session *s);
 
 /*
- * Load @insns as @p's program (type and attach details from @p) into
- * p->prog_fd. A verifier rejection is reported as one short reason naming
- * the probe; the whole log follows with -v. With @quiet, nothing is
- * printed: the reason is appended to p->failures (a fallback mechanism
- * may follow) and LOAD_REFUSED is returned.
+ * Load @insns as @p's program (maps referenced by role are patched to
+ * their fds first) into p->rt.prog_fd. A verifier rejection is reported as
+ * one short reason naming the probe; the whole log follows with -v. With
+ * @quiet, nothing is printed: the reason goes to @why (a fallback
+ * mechanism may follow) and LOAD_REFUSED is returned.
  */
-#define LOAD_REFUSED 1
-int loader_load_prog(struct session *s, struct probe *p, const struct bpf_insn *insns,
-		     size_t cnt, bool quiet);
+#define LOAD_REFUSED PROVIDER_REFUSED
+int loader_load(struct session *s, struct probe *p, const struct load_attr *a,
+		struct bpf_insn *insns, size_t cnt, bool quiet, char *why, size_t whylen);
 
-/* Append "mechanism: reason" to p->failures. */
-void probe_note_failure(struct probe *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/*
+ * The loading strategy, apart from the kernel: @load(arg, log, size) is
+ * called without a log first, then with a log, growing it from
+ * LOADER_LOG_START up to LOADER_LOG_MAX while the log does not fit
+ * (ENOSPC). Returns the fd or -errno; *@log_out is the last log (malloc'ed)
+ * or NULL.
+ */
+#define LOADER_LOG_START (1u << 20)
+#define LOADER_LOG_MAX (64u << 20)
+int loader_load_logged(int (*load)(void *arg, char *log, size_t size), void *arg,
+		       char **log_out);
+
+/* The line of a verifier log that gives the reason (modifies @log). */
+const char *loader_log_reason(char *log);
 
 /*
  * The stop flag every program checks first: recording starts off, is
  * switched on once every probe is attached and off again when etrace stops.
  */
 int loader_set_recording(struct session *s, bool on);
-
-/* Create (once) the per-CPU scratch map of @size bytes; message on failure. */
-int loader_scratch_map(struct session *s, int size);
 
 /* Events lost for probe @id, summed over CPUs (0 if unknown). */
 unsigned long long loader_lost(struct session *s, int id);

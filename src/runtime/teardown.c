@@ -16,6 +16,7 @@
 #include "providers/provider.h"
 #include "runtime/events.h"
 #include "runtime/loader.h"
+#include "runtime/maps.h"
 #include "runtime/teardown.h"
 #include "util.h"
 
@@ -29,7 +30,7 @@
 
 void teardown_stop_recording(struct session *s)
 {
-	if (s->ctl_fd >= 0 && !loader_set_recording(s, false)) {
+	if (maps_fd(s, MAP_CTL) >= 0 && !loader_set_recording(s, false)) {
 		/*
 		 * A program that read the flag just before it was set may
 		 * still be writing. Programs run inside RCU read-side
@@ -42,7 +43,7 @@ void teardown_stop_recording(struct session *s)
 	if (s->stop == STOP_SIGNAL && s->rb && !sink_full(&s->out))
 		events_consume(s);
 	for (size_t i = 0; i < s->nprobes; i++)
-		s->probes[i].lost = loader_lost(s, s->probes[i].id);
+		s->probes[i].rt.lost = loader_lost(s, s->probes[i].id);
 }
 
 /* Everything to close, taken over from the probes. */
@@ -79,16 +80,24 @@ static void close_programs(struct session *s)
 	for (size_t i = 0; i < s->nprobes; i++) {
 		struct probe *p = &s->probes[i];
 
-		for (size_t j = 0; j < p->nprogs; j++)
-			close_slot(&p->progs[j]);
-		p->nprogs = 0;
+		for (size_t j = 0; j < p->rt.nprogs; j++)
+			close_slot(&p->rt.progs[j]);
+		p->rt.nprogs = 0;
 	}
 }
 
-static void remove_legacy(struct session *s)
+/* What outlives the descriptors (kprobe_events entries); -EBUSY if still in use. */
+static int cleanup(struct session *s)
 {
-	for (size_t i = 0; i < s->nprobes; i++)
-		kprobe_legacy_remove(&s->probes[i]);
+	int ret = 0;
+
+	for (size_t i = 0; i < s->nprobes; i++) {
+		const struct provider *pv = s->probes[i].prov;
+
+		if (pv && pv->cleanup && pv->cleanup(&s->probes[i]) == -EBUSY)
+			ret = -EBUSY;
+	}
+	return ret;
 }
 
 /* Close the links with a pool of threads, then the perf events in order. */
@@ -115,7 +124,7 @@ static void detach_all(struct detacher *d)
 	 */
 	for (size_t i = 0; i < d->nperf; i++)
 		close_slot(&d->perf[i]);
-	remove_legacy(d->s);
+	cleanup(d->s);
 	close_programs(d->s);
 }
 
@@ -136,19 +145,19 @@ static void collect(struct detacher *d, struct session *s)
 	size_t nl = 0, np = 0;
 
 	for (size_t i = 0; i < s->nprobes; i++) {
-		nl += s->probes[i].nlinks;
-		np += s->probes[i].nperf;
+		nl += s->probes[i].rt.nlinks;
+		np += s->probes[i].rt.nperf;
 	}
 	d->links = xcalloc(nl + 1, sizeof(int));
 	d->perf = xcalloc(np + 1, sizeof(int));
 	for (size_t i = 0; i < s->nprobes; i++) {
-		struct probe *p = &s->probes[i];
+		struct probe_rt *rt = &s->probes[i].rt;
 
-		for (size_t j = 0; j < p->nlinks; j++)
-			d->links[d->nlinks++] = p->links[j];
-		for (size_t j = 0; j < p->nperf; j++)
-			d->perf[d->nperf++] = p->perf_fds[j];
-		p->nlinks = p->nperf = 0;
+		for (size_t j = 0; j < rt->nlinks; j++)
+			d->links[d->nlinks++] = rt->links[j];
+		for (size_t j = 0; j < rt->nperf; j++)
+			d->perf[d->nperf++] = rt->perf_fds[j];
+		rt->nlinks = rt->nperf = 0;
 	}
 }
 
@@ -201,15 +210,8 @@ static int hand_off(struct detacher *d)
 	for (size_t i = 0; i < d->nperf; i++)
 		close_slot(&d->perf[i]);
 	/* Our parent may still hold a perf event for a moment: retry. */
-	for (int tries = 0; tries < 20; tries++) {
-		bool busy = false;
-
-		for (size_t i = 0; i < d->s->nprobes; i++)
-			busy |= kprobe_legacy_remove(&d->s->probes[i]) == -EBUSY;
-		if (!busy)
-			break;
+	for (int tries = 0; tries < 20 && cleanup(d->s) == -EBUSY; tries++)
 		usleep(100000);
-	}
 	_exit(0);
 }
 
@@ -301,10 +303,10 @@ void teardown_report(struct session *s, bool handed_off)
 	for (size_t i = 0; i < s->nprobes; i++) {
 		const struct probe *p = &s->probes[i];
 
-		total += p->lost;
+		total += p->rt.lost;
 		if (s->opt.verbose)
 			fprintf(stderr, "probe %d: %llu events, %llu lost\n", p->spec.index,
-				(unsigned long long)p->seen, (unsigned long long)p->lost);
+				(unsigned long long)p->rt.seen, (unsigned long long)p->rt.lost);
 	}
 	if (total)
 		pr_err("lost %llu events", total);

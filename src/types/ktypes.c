@@ -63,6 +63,8 @@ int ktype_resolve(const struct btf *btf, __u32 id, struct ktype *out)
 	} else if (btf_is_enum(t) || btf_kind(t) == BTF_KIND_ENUM64) {
 		out->kind = KT_INT;
 		out->size = (int)t->size;
+		/* Since 6.0 BTF marks enums with negative values signed (kind_flag). */
+		out->is_signed = btf_kflag(t);
 	} else if (btf_is_ptr(t)) {
 		struct ktype pointee;
 

@@ -26,6 +26,7 @@
 
 #include "compile/codegen.h"
 #include "output/format.h"
+#include "providers/provider.h"
 #include "session.h"
 #include "spec/spec.h"
 #include "types/tpformat.h"
@@ -139,14 +140,15 @@ static const char fuzz_format_text[] =
 	"\nprint fmt: \"x\"\n";
 
 /*
- * Compile @ps as if it were a probe on that tracepoint. Map descriptors
- * are made-up numbers: nothing is created or loaded. Messages go to
+ * Compile @ps as if it were a probe on that tracepoint. Maps are named by
+ * role in the program: nothing is created or loaded. Messages go to
  * /dev/null for the duration.
  */
 static void fuzz_compile(const struct probe_spec *ps)
 {
 	struct session s;
-	struct probe p = { .prog_fd = -1, .nparams = -1 };
+	struct probe p = { .rt.prog_fd = -1 };
+	struct tp_format tp;
 	struct bpf_insn *insns = NULL;
 	char err[256], category[] = "fuzz", event[] = "fuzz";
 	size_t cnt = 0;
@@ -155,10 +157,6 @@ static void fuzz_compile(const struct probe_spec *ps)
 	session_init(&s);
 	s.opt.string_size = FUZZ_STR_SIZE;
 	s.opt.uid = -1;
-	s.events_fd = 100;
-	s.lost_fd = 101;
-	s.scratch_fd = 102;
-	s.ctl_fd = 103;
 	s.ring_size = 1 << 16;
 	s.btf_tried = true;	/* no kernel types: the result must not depend on the host */
 	/* A shallow copy: the expressions stay @ps's. */
@@ -167,28 +165,26 @@ static void fuzz_compile(const struct probe_spec *ps)
 	p.spec.category = category;
 	p.spec.function = event;
 	p.func_name = event;
-	p.mech = MECH_TRACEPOINT;
-	p.tp = xcalloc(1, sizeof(*p.tp));
-	if (tp_format_parse(fuzz_format_text, p.tp, err, sizeof(err)))
+	p.prov = &tracepoint_provider;
+	if (tp_format_parse(fuzz_format_text, &tp, err, sizeof(err)))
 		abort();
+	p.fields = &tp;
 	if (nul >= 0)
 		dup2(nul, STDERR_FILENO);
 	codegen_probe(&s, &p, &insns, &cnt, NULL);
 	if (saved >= 0)
 		dup2(saved, STDERR_FILENO);
 	free(insns);
-	tp_format_free(p.tp);
-	free(p.tp);
-	free(p.slots);
-	if (p.fmt) {
-		fmt_free(p.fmt);
-		free(p.fmt);
+	tp_format_free(&tp);
+	free(p.layout.slots);
+	if (p.layout.fmt) {
+		fmt_free(p.layout.fmt);
+		free(p.layout.fmt);
 	}
 	if (nul >= 0)
 		close(nul);
 	if (saved >= 0)
 		close(saved);
-	s.events_fd = s.lost_fd = s.scratch_fd = s.ctl_fd = -1;
 	session_teardown(&s);
 }
 

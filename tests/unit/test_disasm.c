@@ -229,7 +229,7 @@ UNIT_TEST(disasm_print_listing)
 	CHECK(f != NULL);
 	if (!f)
 		return;
-	disasm_print(p, 4, f, "  ");
+	disasm_print(p, 4, f, "  ", NULL, NULL);
 	fclose(f);
 	CHECK_EQ_STR(text, "  0: (18) r1 = map[fd:7]\n"
 			   "  2: (b7) r0 = 0\n"

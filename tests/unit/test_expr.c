@@ -24,6 +24,8 @@
 #include "bpf_interp.h"
 #include "compile/codegen.h"
 #include "compile/disasm.h"
+#include "providers/provider.h"
+#include "runtime/maps.h"
 #include "output/format.h"
 #include "runtime/record.h"
 #include "session.h"
@@ -32,10 +34,11 @@
 #include "unit.h"
 #include "util.h"
 
-#define EVENTS_FD 7
-#define LOST_FD 8
-#define SCRATCH_FD 9
-#define CTL_FD 10
+/* Programs name maps by role; the interpreter knows them by those numbers. */
+#define EVENTS_FD MAP_EVENTS
+#define LOST_FD MAP_LOST
+#define SCRATCH_FD MAP_SCRATCH
+#define CTL_FD MAP_CTL
 #define SCRATCH_SIZE 4096
 #define SELF_PID 999
 
@@ -274,7 +277,7 @@ static void compile_fn(void *arg)
 
 	j->ret = codegen_probe(j->s, j->p, &j->insns, &j->cnt, listing);
 	if (listing && !j->ret)
-		disasm_print(j->insns, j->cnt, listing, "    ");
+		disasm_print(j->insns, j->cnt, listing, "    ", NULL, NULL);
 }
 
 /* Compile @text (a probe on fixture @f's event) and run it once. */
@@ -284,6 +287,7 @@ static void run_probe(struct fx *f, const struct cfg *c, const char *text, struc
 	struct bpf_probe_env *env = xcalloc(1, sizeof(*env));
 	struct session s;
 	struct probe *p;
+	struct tp_format *tp;
 	char err[512];
 
 	memset(r, 0, sizeof(*r));
@@ -298,30 +302,26 @@ static void run_probe(struct fx *f, const struct cfg *c, const char *text, struc
 	s.opt.kstack = c->kstack;
 	s.opt.print_cpu = c->print_cpu;
 	s.self = c->self;
-	/* Never real maps: codegen only puts the numbers into the program. */
-	s.events_fd = EVENTS_FD;
-	s.lost_fd = LOST_FD;
-	s.scratch_fd = SCRATCH_FD;
-	s.ctl_fd = CTL_FD;
 	/* Kernel types only when the case brings them: results must not depend on the host. */
 	s.btf_tried = true;
 	s.vmlinux_btf = c->btf;
 	s.nprobes = 1;
 	s.probes = p = xcalloc(1, sizeof(*p));
 	p->id = c->probe_id;
-	p->prog_fd = -1;
-	p->nparams = -1;
+	p->rt.prog_fd = -1;
 	r->spec_ret = spec_parse(text, 1, &p->spec, err, sizeof(err));
 	if (r->spec_ret) {
 		snprintf(r->err, sizeof(r->err), "spec_parse: %s", err);
 		goto out;
 	}
-	p->tp = xcalloc(1, sizeof(*p->tp));
-	if (tp_format_parse(f->text, p->tp, err, sizeof(err)))
+	/* What the tracepoint provider's resolve step would set up. */
+	tp = xcalloc(1, sizeof(*tp));
+	if (tp_format_parse(f->text, tp, err, sizeof(err)))
 		abort();
+	p->prov = &tracepoint_provider;
+	p->priv = tp;
+	p->fields = tp;
 	p->func_name = xstrdup(p->spec.function);
-	p->mech = MECH_TRACEPOINT;
-	p->prog_type = BPF_PROG_TYPE_TRACEPOINT;
 	j.s = &s;
 	j.p = p;
 	capture_stderr(r->err, sizeof(r->err), compile_fn, &j);
@@ -336,7 +336,7 @@ static void run_probe(struct fx *f, const struct cfg *c, const char *text, struc
 	env->ctx_len = f->len;
 	env->pid_tgid = c->pid_tgid;
 	env->uid_gid = c->uid_gid;
-	bpf_probe_env_add_array(env, SCRATCH_FD, SCRATCH_SIZE, 1);
+	bpf_probe_env_add_array(env, SCRATCH_FD, SCRATCH_SIZE, BPF_PROBE_LOST_KEYS);
 	memset(bpf_probe_env_add_array(env, CTL_FD, 8, 1), 0, 8);
 	env->maps[env->nmaps - 1].data[0] = c->stopped;
 	env->ringbuf_full = c->ringbuf_full;
@@ -360,17 +360,16 @@ static void run_probe(struct fx *f, const struct cfg *c, const char *text, struc
 		memcpy(&r->hdr, env->rec, sizeof(r->hdr));
 		memcpy(r->values, env->rec + sizeof(r->hdr), env->rec_size - sizeof(r->hdr));
 	}
-	r->nslots = p->nslots < 64 ? p->nslots : 64;
+	r->nslots = p->layout.nslots < 64 ? p->layout.nslots : 64;
 	if (r->nslots)
-		memcpy(r->slots, p->slots, r->nslots * sizeof(*p->slots));
-	if (r->submitted && p->fmt) {
+		memcpy(r->slots, p->layout.slots, r->nslots * sizeof(*p->layout.slots));
+	if (r->submitted && p->layout.fmt) {
 		const void *vals[64];
-
-		for (size_t i = 0; i < r->nslots; i++)
-			vals[i] = r->values + p->slots[i].offset;
 		struct strbuf msg = { 0 };
 
-		fmt_render(p->fmt, vals, c->string_size, NULL, false, &msg);
+		for (size_t i = 0; i < r->nslots; i++)
+			vals[i] = r->values + p->layout.slots[i].offset;
+		fmt_render(p->layout.fmt, vals, c->string_size, NULL, false, &msg);
 		snprintf(r->msg, sizeof(r->msg), "%s", msg.buf ? msg.buf : "");
 		sb_free(&msg);
 	}
@@ -378,9 +377,8 @@ static void run_probe(struct fx *f, const struct cfg *c, const char *text, struc
 out:
 	free(j.insns);
 	free(env);
-	/* The BTF belongs to the case, and the fds are not ours to close. */
+	/* The BTF belongs to the case. */
 	s.vmlinux_btf = NULL;
-	s.events_fd = s.lost_fd = s.scratch_fd = s.ctl_fd = -1;
 	session_teardown(&s);
 }
 

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "runtime/loader.h"
+#include "runtime/maps.h"
+#include "util.h"
+
+void maps_init(struct session *s)
+{
+	static const struct map_entry roles[MAP_NROLES] = {
+		[MAP_EVENTS] = { "etrace_events", BPF_MAP_TYPE_RINGBUF, 0, 0, 0, true, -1 },
+		[MAP_LOST] = { "etrace_lost", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 0, true, -1 },
+		[MAP_CTL] = { "etrace_ctl", BPF_MAP_TYPE_ARRAY, 4, 8, 1, true, -1 },
+		[MAP_SCRATCH] = { "etrace_scratch", BPF_MAP_TYPE_PERCPU_ARRAY, 4,
+				  MAPS_SCRATCH_SIZE, 0, false, -1 },
+	};
+
+	memcpy(s->maps, roles, sizeof(roles));
+}
+
+void maps_use(struct session *s, enum map_role role)
+{
+	s->maps[role].wanted = true;
+}
+
+/* Sizes that depend on the run: the ring buffer, one entry per probe. */
+static void size_maps(struct session *s)
+{
+	unsigned int nprobes = s->nprobes ? (unsigned int)s->nprobes : 1;
+
+	s->maps[MAP_EVENTS].max_entries = (unsigned int)s->ring_size;
+	s->maps[MAP_LOST].max_entries = nprobes;
+	/* One slice per probe: a program interrupted on its CPU by another
+	 * probe's program never has its temporaries overwritten. */
+	s->maps[MAP_SCRATCH].max_entries = nprobes;
+}
+
+int maps_create(struct session *s)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts);
+
+	size_maps(s);
+	for (int i = 0; i < MAP_NROLES; i++) {
+		struct map_entry *m = &s->maps[i];
+
+		if (!m->wanted || m->fd >= 0)
+			continue;
+		m->fd = bpf_map_create((enum bpf_map_type)m->type, m->name, m->key_size,
+				       m->value_size, m->max_entries, &opts);
+		if (m->fd < 0) {
+			int err = errno;
+			char hint[256] = "";
+
+			if (err == EPERM || err == EACCES)
+				loader_privilege_hint(false, hint, sizeof(hint));
+			pr_err("cannot create the %s map: %s%s%s%s", m->name, strerror(err),
+			       *hint ? " (" : "", hint, *hint ? ")" : "");
+			return ERR_RUNTIME;
+		}
+	}
+	return 0;
+}
+
+int maps_fd(const struct session *s, enum map_role role)
+{
+	return s->maps[role].fd;
+}
+
+const char *maps_name(const struct session *s, int role)
+{
+	return role >= 0 && role < MAP_NROLES ? s->maps[role].name : NULL;
+}
+
+int maps_patch(const struct session *s, struct bpf_insn *insns, size_t cnt)
+{
+	for (size_t i = 0; i < cnt; i++) {
+		struct bpf_insn *in = &insns[i];
+
+		if (in->code != (BPF_LD | BPF_DW | BPF_IMM))
+			continue;
+		if (in->src_reg == BPF_PSEUDO_MAP_FD || in->src_reg == BPF_PSEUDO_MAP_VALUE) {
+			if (in->imm < 0 || in->imm >= MAP_NROLES || s->maps[in->imm].fd < 0)
+				return -EINVAL;
+			in->imm = s->maps[in->imm].fd;
+		}
+		i++;	/* the second half of the ld_imm64 */
+	}
+	return 0;
+}
+
+void maps_close(struct session *s)
+{
+	for (int i = 0; i < MAP_NROLES; i++) {
+		if (s->maps[i].fd >= 0)
+			close(s->maps[i].fd);
+		s->maps[i].fd = -1;
+	}
+}
