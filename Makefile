@@ -65,7 +65,7 @@ all: $(ETRACE) $(RUNNER) $(PROGS)
 # fuzz (clang, which ships libFuzzer) only for make fuzz.
 DEPS := gcc make libc6-dev libbpf-dev libelf-dev zlib1g-dev linux-libc-dev \
 	bpftool busybox-static qemu-system-x86 cpio gzip xz-utils zstd kmod \
-	util-linux procps passwd
+	util-linux procps passwd strace
 FUZZ_DEPS := clang
 deps:
 	@$(call install_missing,$(DEPS))

@@ -14,7 +14,7 @@
 
 #include "cli.h"
 #include "output/format.h"
-#include "output/text.h"
+#include "output/output.h"
 #include "providers/provider.h"
 #include "runtime/events.h"
 #include "runtime/features.h"
@@ -174,6 +174,7 @@ int main(int argc, char **argv)
 	/* Nothing we open later may become our stdout or stderr. */
 	ensure_std_fds();
 	session_init(&s);
+	s.backend = &text_backend;
 	switch (cli_parse(argc, argv, &s.opt)) {
 	case CLI_EXIT_OK:
 		return 0;
@@ -204,6 +205,7 @@ int main(int argc, char **argv)
 		teardown_report(&s, true);
 		_exit(exit_code(ret));
 	}
+	output_end(&s);
 	teardown_flush_output(&s);
 	/* A closed stdout is how "| head" ends us: not an error; others are. */
 	if (s.out.err && s.out.err != EPIPE) {

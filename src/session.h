@@ -19,6 +19,7 @@
 #include "util.h"
 
 struct provider;
+struct backend;
 struct ksyms;
 struct ring_buffer;
 struct tp_format;
@@ -148,6 +149,7 @@ struct session {
 	enum stop_reason stop;	/* STOP_NONE while tracing */
 	uint64_t stop_mono_ns;	/* when tracing stopped */
 	struct sink out;	/* stdout, never blocking */
+	const struct backend *backend;	/* how events are printed (output/output.h) */
 	bool ring_paused;	/* the ring buffer is not read while output is stalled */
 	bool out_polled;	/* stdout is in the epoll set (not a regular file) */
 	bool out_waiting;	/* ... with EPOLLOUT, because output is pending */

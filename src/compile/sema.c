@@ -1126,8 +1126,6 @@ static void check_values(struct cg *cg)
 			if (!ty_is_string(&v->ty, v->where))
 				cg_error(cg, v->col, "%%s needs a string (char array, char pointer "
 					 "or address)");
-			else if (v->where != SV_CTX && v->where != SV_DATA_LOC && v->where != SV_MEM)
-				cg->sm.reads_memory = true;
 		} else if (!ty_is_integer(&v->ty)) {
 			cg_error(cg, v->col, "%%%c needs an integer, but this is a string or array "
 				 "(use %%s)", c->conv);

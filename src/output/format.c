@@ -205,6 +205,51 @@ static unsigned long long as_unsigned(uint64_t v, int size)
 	return size >= 8 ? v : v & ((1ULL << (size * 8)) - 1);
 }
 
+void fmt_decode(const struct fmt_spec *f, const void *const *raw, int str_size,
+		struct fmt_value *out)
+{
+	for (size_t i = 0; i < f->nconvs; i++) {
+		const struct fmt_conv *c = &f->convs[i];
+		struct fmt_value *v = &out[i];
+		uint64_t u = 0;
+
+		memset(v, 0, sizeof(*v));
+		if (c->conv == 's') {
+			size_t max = (size_t)str_size, n = strnlen(raw[i], max + 1);
+
+			v->kind = FV_STRING;
+			v->str = raw[i];
+			v->len = n > max ? max : n;
+			/* One character more than -Z allows was read: the string was cut. */
+			v->cut = n > max;
+			continue;
+		}
+		memcpy(&u, raw[i], 8);
+		switch (c->conv) {
+		case 'd': case 'i':
+			v->kind = FV_SIGNED;
+			v->i = as_signed(u, c->size);
+			break;
+		case 'c':
+			v->kind = FV_CHAR;
+			v->u = (unsigned char)u;
+			break;
+		case 'p':
+			v->kind = FV_POINTER;
+			v->u = u;
+			break;
+		case 'K':
+			v->kind = FV_KSYM;
+			v->u = u;
+			break;
+		default:
+			v->kind = FV_UNSIGNED;
+			v->u = as_unsigned(u, c->size);
+			break;
+		}
+	}
+}
+
 /* Append @text formatted with @c's flags, width and precision; escaped unless @raw. */
 static void put_text(const struct fmt_conv *c, const char *text, bool raw, struct strbuf *out,
 		     struct strbuf *tmp)
@@ -217,60 +262,55 @@ static void put_text(const struct fmt_conv *c, const char *text, bool raw, struc
 		sb_append_escaped(out, tmp->buf, tmp->len, true);
 }
 
-static void render_one(const struct fmt_conv *c, const void *val, int str_size,
-		       struct ksyms *ks, bool raw, struct strbuf *out, struct strbuf *tmp)
+static void render_one(const struct fmt_conv *c, const struct fmt_value *v, struct ksyms *ks,
+		       bool raw, struct strbuf *out, struct strbuf *tmp)
 {
 	char sym[512];
-	uint64_t v = 0;
 
-	if (c->conv != 's')
-		memcpy(&v, val, 8);
-	switch (c->conv) {
-	case 's': {
-		const char *str = val;
-		size_t max = (size_t)str_size, n = strnlen(str, max + 1);
+	switch (v->kind) {
+	case FV_STRING: {
 		struct strbuf cut = { 0 };
 
 		/* A longer string than -Z allows is shown cut, with "...". */
-		sb_append(&cut, str, n > max ? max : n);
-		if (n > max)
+		sb_append(&cut, v->str, v->len);
+		if (v->cut)
 			sb_append(&cut, "...", 3);
 		put_text(c, cut.buf, raw, out, tmp);
 		sb_free(&cut);
 		return;
 	}
-	case 'c':
+	case FV_CHAR:
 		sb_reset(tmp);
-		sb_printf(tmp, c->spec, (int)(unsigned char)v);
+		sb_printf(tmp, c->spec, (int)v->u);
 		/* "%c" of 0 prints a NUL byte: escape it like any control byte. */
 		if (raw)
 			sb_append(out, tmp->buf, tmp->len);
 		else
 			sb_append_escaped(out, tmp->buf, tmp->len, true);
 		return;
-	case 'p':
-		snprintf(sym, sizeof(sym), "0x%llx", (unsigned long long)v);
+	case FV_POINTER:
+		snprintf(sym, sizeof(sym), "0x%llx", (unsigned long long)v->u);
 		sb_printf(out, c->spec, sym);
 		return;
-	case 'K':
+	case FV_KSYM:
 		/* No symbol table (e.g. a caller that never loads one). */
 		if (ks)
-			ksyms__format(ks, v, false, sym, sizeof(sym));
+			ksyms__format(ks, v->u, false, sym, sizeof(sym));
 		else
 			snprintf(sym, sizeof(sym), "[unknown]");
 		sb_printf(out, c->spec, sym);
 		return;
-	case 'd': case 'i':
-		sb_printf(out, c->spec, as_signed(v, c->size));
+	case FV_SIGNED:
+		sb_printf(out, c->spec, (long long)v->i);
 		return;
-	default:
-		sb_printf(out, c->spec, as_unsigned(v, c->size));
+	case FV_UNSIGNED:
+		sb_printf(out, c->spec, (unsigned long long)v->u);
 		return;
 	}
 }
 
-void fmt_render(const struct fmt_spec *f, const void *const *values, int str_size,
-		struct ksyms *ks, bool raw, struct strbuf *out)
+void fmt_render_values(const struct fmt_spec *f, const struct fmt_value *vals,
+		       struct ksyms *ks, bool raw, struct strbuf *out)
 {
 	struct strbuf tmp = { 0 };
 
@@ -280,7 +320,17 @@ void fmt_render(const struct fmt_spec *f, const void *const *values, int str_siz
 		sb_append(out, f->text + c->lit_start, c->lit_len);
 		if (i == f->nconvs)
 			break;
-		render_one(c, values[i], str_size, ks, raw, out, &tmp);
+		render_one(c, &vals[i], ks, raw, out, &tmp);
 	}
 	sb_free(&tmp);
+}
+
+void fmt_render(const struct fmt_spec *f, const void *const *values, int str_size,
+		struct ksyms *ks, bool raw, struct strbuf *out)
+{
+	struct fmt_value *vals = xcalloc(f->nconvs + 1, sizeof(*vals));
+
+	fmt_decode(f, values, str_size, vals);
+	fmt_render_values(f, vals, ks, raw, out);
+	free(vals);
 }

@@ -49,6 +49,37 @@ static inline bool fmt_conv_is_string(const struct fmt_conv *c)
 	return c->conv == 's';
 }
 
+/* One value of an event, decoded as its conversion says. */
+enum fmt_vkind {
+	FV_SIGNED,	/* %d %i: .i */
+	FV_UNSIGNED,	/* %u %x %X %o: .u */
+	FV_CHAR,	/* %c: .u */
+	FV_POINTER,	/* %p: .u */
+	FV_KSYM,	/* %K: a kernel address, .u */
+	FV_STRING,	/* %s: .len bytes at .str (not NUL-terminated), .cut if longer */
+};
+
+struct fmt_value {
+	enum fmt_vkind kind;
+	int64_t i;
+	uint64_t u;
+	const char *str;
+	size_t len;
+	bool cut;
+};
+
+/*
+ * Decode the values of a record: @raw[i] points at conversion i's bytes
+ * (as for fmt_render()); @out has f->nconvs entries. Strings point into
+ * the record.
+ */
+void fmt_decode(const struct fmt_spec *f, const void *const *raw, int str_size,
+		struct fmt_value *out);
+
+/* Append the message made of decoded values (escaped unless @raw). */
+void fmt_render_values(const struct fmt_spec *f, const struct fmt_value *vals,
+		       struct ksyms *ks, bool raw, struct strbuf *out);
+
 /*
  * Append the message to @out. @values[i] points at conversion i's bytes in
  * the record: an 8-byte integer, or (for %s) a buffer of @str_size + 2

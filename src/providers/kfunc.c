@@ -554,32 +554,32 @@ static void kfunc_reset(struct probe *p)
 	k->per_target = k->use_cookie = false;
 }
 
+/*
+ * Whether the kernel has @f. A dry run asks the kernel nothing (finding
+ * out loads programs): it shows what the best mechanism would run.
+ */
+static bool has(struct session *s, enum feature f)
+{
+	return s->opt.dry_run || feature_has(s, f);
+}
+
 /* The mechanisms to try for @p, best first, leaving out what the kernel lacks. */
 static size_t mechanism_chain(struct session *s, const struct probe *p, enum kmech *out)
 {
 	const struct kfunc *k = kf(p);
 	size_t n = 0;
 
-	switch (s->opt.mechanism) {
-	case KMECH_FENTRY:
-	case KMECH_KPROBE_MULTI:
-	case KMECH_KPROBE_LEGACY:
+	/* Forced: that mechanism and no other. */
+	if (s->opt.mechanism != KMECH_AUTO) {
 		out[n++] = s->opt.mechanism;
 		return n;
-	case KMECH_KPROBE:
-		if (k->ntargets > 1)
-			out[n++] = KMECH_KPROBE_MULTI;
-		out[n++] = KMECH_KPROBE;
-		return n;
-	case KMECH_AUTO:
-		break;
 	}
 	if (!p->spec.has_offset && k->traceable && !k->wildcard && !k->uses_regs &&
-	    feature_has(s, FEAT_FENTRY))
+	    has(s, FEAT_FENTRY))
 		out[n++] = KMECH_FENTRY;
-	if (k->wildcard && feature_has(s, FEAT_KPROBE_MULTI))
+	if (k->wildcard && has(s, FEAT_KPROBE_MULTI))
 		out[n++] = KMECH_KPROBE_MULTI;
-	if (feature_has(s, FEAT_KPROBE))
+	if (has(s, FEAT_KPROBE))
 		out[n++] = KMECH_KPROBE;
 	out[n++] = KMECH_KPROBE_LEGACY;
 	return n;

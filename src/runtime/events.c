@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
-#include "output/text.h"
+#include "output/output.h"
 #include "runtime/events.h"
 #include "runtime/maps.h"
 #include "util.h"

@@ -30,7 +30,10 @@
  *                          sent to RUN's group delay s (default 0.3) after
  *                          AFTER ended, or after the sentinel if no AFTER
  *   REQUIRES feature...    skip unless every feature is available
- *                          ("!feature": unless it is absent)
+ *                          ("!feature": unless it is absent); besides the
+ *                          runner's own, what `etrace --features` says yes
+ *                          to (fentry, kprobe, kprobe-multi, cookie...) and
+ *                          kernel-functions (one of fentry and kprobes)
  *
  * {{ETRACE}}, {{PROGS}}, {{TMP}} (a fresh directory per case) and {{RUNNER}}
  * (this binary) are substituted in RUN, AFTER and the expectations
@@ -431,11 +434,48 @@ static bool tracefs_usable(const struct runner *r)
 	       (r->root && file_has_word("/proc/filesystems", "tracefs"));
 }
 
+/*
+ * What the kernel allows, as etrace itself finds out (`etrace --features`
+ * prints "NAME yes|no" lines): "fentry", "kprobe", "kprobe-multi",
+ * "kprobe-legacy", "cookie"... Returns true if etrace answered.
+ */
+static bool etrace_features(struct runner *r)
+{
+	char cmd[PATH_MAX + 32], line[128];
+	bool answered = false, kfuncs = false;
+	FILE *f;
+
+	if (!r->etrace || !r->root)
+		return false;
+	snprintf(cmd, sizeof(cmd), "'%s' --features 2>/dev/null", r->etrace);
+	f = popen(cmd, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		char name[64], val[8];
+
+		if (sscanf(line, "%63s %7s", name, val) != 2)
+			continue;
+		answered = true;
+		if (strcmp(val, "yes"))
+			continue;
+		add_feature(r, name);
+		if (!strcmp(name, "fentry") || !strcmp(name, "kprobe") ||
+		    !strcmp(name, "kprobe-legacy"))
+			kfuncs = true;
+	}
+	if (pclose(f) != 0)
+		return false;
+	if (kfuncs)
+		add_feature(r, "kernel-functions");
+	return answered;
+}
+
 static void detect_features(struct runner *r)
 {
 	if (r->root)
 		add_feature(r, "root");
-	if (kernel_functions())
+	if (!etrace_features(r) && kernel_functions())
 		add_feature(r, "kernel-functions");
 	if (can_become_nobody(r))
 		add_feature(r, "nobody");
@@ -445,6 +485,8 @@ static void detect_features(struct runner *r)
 		add_feature(r, "bpftrace");
 	if (in_path("bpftool"))
 		add_feature(r, "bpftool");
+	if (in_path("strace"))
+		add_feature(r, "strace");
 	if (path_exists("/etc/etrace-vm"))
 		add_feature(r, "vm");
 	if (path_exists("/sys/kernel/btf/vmlinux"))

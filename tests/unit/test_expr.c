@@ -206,6 +206,7 @@ struct cfg {
 	uint64_t pid_tgid, uid_gid;
 	bool ringbuf_full;
 	bool stopped;		/* the stop flag is set */
+	bool listing;		/* keep the program's listing in res.listing */
 	struct btf *btf;	/* kernel types; NULL: none */
 	const void *task;	/* contents of the current task_struct */
 	size_t task_len;
@@ -237,7 +238,13 @@ struct res {
 	size_t nslots;
 	struct value_slot slots[64];
 	char msg[8192];		/* the rendered message */
+	char *listing;		/* the program, disassembled (cfg.listing) */
 };
+
+static const char *role_name(int role, void *arg)
+{
+	return maps_name(arg, role);
+}
 
 /* Runs @fn with stderr going into @buf. */
 static void capture_stderr(char *buf, size_t len, void (*fn)(void *), void *arg)
@@ -329,6 +336,13 @@ static void run_probe(struct fx *f, const struct cfg *c, const char *text, struc
 	r->ninsns = j.cnt;
 	if (j.ret)
 		goto out;
+	if (c->listing) {
+		size_t len;
+		FILE *mem = open_memstream(&r->listing, &len);
+
+		disasm_print(j.insns, j.cnt, mem, "", role_name, &s);
+		fclose(mem);
+	}
 	bpf_probe_env_init(env);
 	env->events_fd = EVENTS_FD;
 	env->lost_fd = env->maps[0].fd = LOST_FD;
@@ -2400,5 +2414,130 @@ UNIT_TEST(expr_limits)
 	free(r);
 	cfg.string_size = 256;
 	MSG(&fx, "t:syscalls:sys_enter_openat \"%s\", args->filename", lit);
+	fx_free(&fx);
+}
+
+/*
+ * Golden programs: the code generated for a few probes, compared with
+ * tests/unit/golden/NAME.txt. A change in code generation shows up here as
+ * a diff to review; ETRACE_UPDATE_GOLDEN=1 rewrites the files.
+ */
+static void golden(struct fx *f, struct cfg *c, const char *name, const char *text,
+		   int *unit_failed)
+{
+	char *path = xasprintf("%s/golden/%s.txt", unit_data_dir(), name), *want;
+	struct res *r = xcalloc(1, sizeof(*r));
+	struct strbuf got = { 0 };
+
+	c->listing = true;
+	run_probe(f, c, text, r);
+	c->listing = false;
+	sb_printf(&got, "# %s\n%s", text, r->listing ? r->listing : r->err);
+	if (getenv("ETRACE_UPDATE_GOLDEN")) {
+		FILE *out = fopen(path, "w");
+
+		if (!out || fputs(got.buf, out) == EOF || fclose(out))
+			CHECK(!"cannot write the golden file");
+	}
+	want = read_file(path, NULL);
+	if (!want || strcmp(want, got.buf)) {
+		fprintf(stderr, "  golden %s differs (ETRACE_UPDATE_GOLDEN=1 rewrites it):\n%s\n",
+			path, got.buf);
+		*unit_failed = 1;
+	}
+	free(want);
+	free(r->listing);
+	free(r);
+	sb_free(&got);
+	free(path);
+}
+
+UNIT_TEST(expr_golden_programs)
+{
+	struct cfg cfg = cfg_default();
+	struct fx fx;
+
+	fx_load(&fx, "sys_enter_openat");
+	golden(&fx, &cfg, "openat-filename", "t:syscalls:sys_enter_openat \"%s\", args->filename",
+	       unit_failed);
+	golden(&fx, &cfg, "openat-strcmp-flags",
+	       "t:syscalls:sys_enter_openat (STRCMP(\"/etc\", args->filename) && "
+	       "(args->flags & 0x40)) \"%d %s\", args->dfd, args->filename", unit_failed);
+	cfg.pid = 1234;
+	cfg.timestamp = true;
+	cfg.kstack = true;
+	golden(&fx, &cfg, "openat-pid-time-stack", "t:syscalls:sys_enter_openat", unit_failed);
+	fx_free(&fx);
+	cfg = cfg_default();
+	fx_expr(&fx);
+	golden(&fx, &cfg, "expr-arith",
+	       "t:etrace:expr (args->s32 / args->neg7 > -3) \"%lld %u\", "
+	       "(long)args->s8 * args->u16 % 7, args->u32 >> 3", unit_failed);
+	fx_free(&fx);
+}
+
+/*
+ *	struct bits_struct {
+ *		unsigned long lo : 4, wide : 62;	(crosses into the 9th byte)
+ *		enum sgn e;				(enum sgn { NEG = -1, POS = 1 })
+ *	};
+ */
+static struct btf *bits_btf(void)
+{
+	struct btf *b = btf__new_empty();
+	int t_ulong, t_enum, t_s;
+
+	if (!b)
+		abort();
+	t_ulong = btf__add_int(b, "long unsigned int", 8, 0);
+	t_enum = btf__add_enum(b, "sgn", 4);
+	if (btf__add_enum_value(b, "NEG", -1) || btf__add_enum_value(b, "POS", 1))
+		abort();
+	t_s = btf__add_struct(b, "bits_struct", 16);
+	if (t_ulong < 0 || t_enum < 0 || t_s < 0 ||
+	    btf__add_field(b, "lo", t_ulong, 0, 4) || btf__add_field(b, "wide", t_ulong, 4, 62) ||
+	    btf__add_field(b, "e", t_enum, 96, 0))
+		abort();
+	return b;
+}
+
+UNIT_TEST(expr_btf_wide_bitfield_and_signed_enum)
+{
+	struct cfg cfg = cfg_default();
+	uint8_t img[16] = { 0 };
+	uint64_t wide = 0x2345678912345678ull, addr;
+	int32_t e = -1;
+	struct fx fx;
+
+	fx_expr(&fx);
+	/* lo = 0xa in bits 0-3, wide in bits 4-65, e at byte 12. */
+	for (int i = 0; i < 62; i++)
+		if (wide >> i & 1)
+			img[(i + 4) / 8] |= (uint8_t)(1u << ((i + 4) % 8));
+	img[0] |= 0xa;
+	memcpy(img + 12, &e, 4);
+	addr = fx_kernel_bytes(&fx, img, sizeof(img));
+	fx_set(&fx, "u64", addr);
+	cfg.btf = bits_btf();
+	MSG(&fx, "t:etrace:expr \"%lx %lu\", ((struct bits_struct *)args->u64)->wide, "
+	    "((struct bits_struct *)args->u64)->lo", "2345678912345678 10");
+	/* Since 6.0 an enum with negative values is signed in BTF. */
+	HIT(&fx, "t:etrace:expr (((struct bits_struct *)args->u64)->e < 0)");
+	MSG(&fx, "t:etrace:expr \"%d\", ((struct bits_struct *)args->u64)->e", "-1");
+	fx_free(&fx);
+	btf__free(cfg.btf);
+}
+
+UNIT_TEST(expr_scratch_slice_per_probe)
+{
+	struct cfg cfg = cfg_default();
+	struct fx fx;
+
+	fx_expr(&fx);
+	/* The slice is the probe's: the lookup key is the probe id. */
+	cfg.probe_id = 7;
+	HIT(&fx, "t:etrace:expr (STRCMP(\"etrace\", args->name))");
+	cfg.probe_id = BPF_PROBE_LOST_KEYS;	/* past the interpreter's map: no slice */
+	MISS(&fx, "t:etrace:expr (STRCMP(\"etrace\", args->name))");
 	fx_free(&fx);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "output/sink.h"
+#include "runtime/loader.h"
 #include "unit.h"
 #include "util.h"
 
@@ -105,4 +106,52 @@ UNIT_TEST(util_sink_stalled_pipe)
 	sink_close(&k);
 	dup2(saved, STDOUT_FILENO);
 	close(saved);
+}
+
+/* A verifier that writes a long log: the reason is at its end. */
+struct fake_load {
+	size_t log_len;		/* bytes of log the verifier wants to write */
+	int calls;
+	size_t last_size;
+};
+
+static int fake_load(void *arg, char *log, size_t size)
+{
+	struct fake_load *f = arg;
+	size_t n;
+
+	f->calls++;
+	f->last_size = size;
+	if (!log)
+		return -EINVAL;
+	/* Like a kernel before 6.4: the start of the log, cut, and ENOSPC. */
+	n = f->log_len < size - 1 ? f->log_len : size - 1;
+	memset(log, 'x', n);
+	log[n] = '\0';
+	if (f->log_len >= size)
+		return -ENOSPC;
+	memcpy(log + n - 6, "\nWHY\n", 6);
+	return -EACCES;
+}
+
+UNIT_TEST(loader_log_grows_until_the_reason_fits)
+{
+	struct fake_load f = { .log_len = 5u << 20 };
+	char *log;
+	int ret = loader_load_logged(fake_load, &f, &log);
+
+	CHECK_EQ_INT(ret, -EACCES);
+	CHECK(log != NULL);
+	if (log)
+		CHECK_EQ_STR(loader_log_reason(log), "WHY");
+	/* Without a log, then 1 MiB and 4 MiB (ENOSPC), then 16 MiB. */
+	CHECK_EQ_INT(f.calls, 4);
+	CHECK_EQ_INT(f.last_size, 16u << 20);
+	free(log);
+	/* A log that never fits stops at the cap. */
+	f = (struct fake_load){ .log_len = 1u << 30 };
+	ret = loader_load_logged(fake_load, &f, &log);
+	CHECK_EQ_INT(ret, -ENOSPC);
+	CHECK_EQ_INT(f.last_size, LOADER_LOG_MAX);
+	free(log);
 }

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <stdlib.h>
+#include <string.h>
+
+#include "output/output.h"
+#include "sym/ksym.h"
+#include "util.h"
+
+/* The output side renders at most this many values per event. */
+#define MAX_VALUES 64
+
+void output_header(struct session *s)
+{
+	s->backend->header(s);
+	sink_flush(&s->out);
+}
+
+void output_end(struct session *s)
+{
+	if (s->backend->end)
+		s->backend->end(s);
+}
+
+/*
+ * Where the stack of a function probe really starts. Some mechanisms
+ * (fentry and fexit) make the kernel's unwinder also report the BPF
+ * program and its trampoline, which have no symbols; the probed function's
+ * own frame follows them. Skip to it when it is among the first frames.
+ */
+static int first_frame(struct session *s, const struct probe *p, const struct rec_hdr *h,
+		       const __u64 *stack, int n)
+{
+	const struct ksym *want, *k;
+
+	if (!p->stack_from_func)
+		return 0;
+	want = p->records_func_ip ? ksyms__lookup(s->ksyms, h->func_ip) :
+				    ksyms__find(s->ksyms, p->func_name);
+	for (int i = 0; want && i < n && i < 4; i++) {
+		k = ksyms__lookup(s->ksyms, stack[i]);
+		if (k && k->addr == want->addr)
+			return i;
+	}
+	return 0;
+}
+
+/* FUNC: the probe's function, or for a pattern the function that was hit. */
+static const char *func_column(struct session *s, const struct probe *p,
+			       const struct rec_hdr *h)
+{
+	const struct ksym *k;
+
+	if (!p->records_func_ip)
+		return p->func_name;
+	k = ksyms__lookup(s->ksyms, h->func_ip);
+	return k ? k->name : p->func_name;
+}
+
+static void decode_stack(struct session *s, struct event *ev, const unsigned char *stack)
+{
+	const struct rec_hdr *h = ev->h;
+	int n = h->kstack_bytes / 8, first;
+
+	if (h->kstack_bytes < 0) {
+		ev->kstack_err = -h->kstack_bytes;
+		return;
+	}
+	/* Records are 8-byte aligned, and so is the stack in them. */
+	ev->kstack = (const __u64 *)(const void *)stack;
+	if (n > REC_STACK_DEPTH)
+		n = REC_STACK_DEPTH;
+	first = first_frame(s, ev->p, h, ev->kstack, n);
+	ev->kstack += first;
+	n -= first;
+	/* The kernel zero-fills after the last frame. */
+	while (n > 0 && !ev->kstack[n - 1])
+		n--;
+	for (int i = 0; i < n; i++)
+		if (!ev->kstack[i]) {
+			n = i;
+			break;
+		}
+	ev->kstack_frames = n;
+}
+
+/* Decode @data into @ev; false when -n or -f leaves it out. */
+static bool decode(struct session *s, struct probe *p, const unsigned char *data,
+		   struct event *ev, struct fmt_value *vals)
+{
+	const struct rec_hdr *h = (const void *)data;
+	const struct layout *l = &p->layout;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->p = p;
+	ev->h = h;
+	memcpy(ev->comm, h->comm, REC_COMM_LEN);
+	ev->comm[REC_COMM_LEN] = '\0';
+	/* -n: a substring of the process name, as BCC matches it. */
+	if (s->opt.name_filter && !strstr(ev->comm, s->opt.name_filter))
+		return false;
+	sb_reset(&s->msg);
+	if (l->fmt) {
+		const void *raw[MAX_VALUES];
+
+		ev->nvalues = l->nslots < MAX_VALUES ? l->nslots : MAX_VALUES;
+		for (size_t i = 0; i < ev->nvalues; i++)
+			raw[i] = data + sizeof(*h) + l->slots[i].offset;
+		fmt_decode(l->fmt, raw, s->opt.string_size, vals);
+		ev->values = vals;
+		fmt_render_values(l->fmt, vals, s->ksyms, s->opt.raw_strings, &s->msg);
+	}
+	ev->msg = s->msg.buf ? s->msg.buf : "";
+	/* -f: a substring of the message as it is printed. */
+	if (s->opt.msg_filter && !strstr(ev->msg, s->opt.msg_filter))
+		return false;
+	ev->func = func_column(s, p, h);
+	if (s->opt.kstack)
+		decode_stack(s, ev, data + sizeof(*h) + l->values_size);
+	return true;
+}
+
+int output_event(struct session *s, const void *data, size_t size)
+{
+	const struct rec_hdr *h = data;
+	struct fmt_value vals[MAX_VALUES];
+	struct event ev;
+	struct probe *p;
+
+	if (size < sizeof(*h) || h->probe_id >= s->nprobes)
+		return 0;
+	p = &s->probes[h->probe_id];
+	p->rt.seen++;
+	/* After -M or a closed stdout nothing more is printed; after a signal, what came before is. */
+	if (s->stop != STOP_NONE && s->stop != STOP_SIGNAL)
+		return 0;
+	if (size < (size_t)sizeof(*h) + (size_t)p->layout.values_size ||
+	    !decode(s, p, data, &ev, vals))
+		return 0;
+	s->backend->event(s, &ev);
+	if (s->opt.max_events && ++s->printed >= s->opt.max_events)
+		return 1;
+	return 0;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * From ring-buffer records to printed events. This module decodes a
+ * record (header, typed values, the function hit, the kernel stack from
+ * the probed function down), applies -n and -f, counts toward -M, and
+ * hands the event to the output backend the session uses. A backend only
+ * decides how an event looks: BCC's text columns (text.c) for now.
+ */
+#ifndef __ETRACE_OUTPUT_H
+#define __ETRACE_OUTPUT_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "output/format.h"
+#include "runtime/record.h"
+#include "session.h"
+
+/* One event, decoded. */
+struct event {
+	const struct probe *p;
+	const struct rec_hdr *h;
+	char comm[REC_COMM_LEN + 1];	/* as the process wrote it (raw bytes) */
+	const char *func;		/* FUNC: the probe's function, or the one hit */
+	const struct fmt_value *values;	/* one per conversion of the format */
+	size_t nvalues;
+	const char *msg;		/* the message, rendered (escaped unless --raw-strings) */
+	/* Kernel stack (-K): frames from the probed function outwards. */
+	const __u64 *kstack;
+	int kstack_frames;
+	int kstack_err;			/* errno when the kernel could not give one, else 0 */
+};
+
+struct backend {
+	const char *name;
+	/* Before the first event (once every probe is attached). */
+	void (*header)(struct session *s);
+	/* One event: append its output to s->out. */
+	void (*event)(struct session *s, const struct event *ev);
+	/* At the end of the run, after the last event (may be NULL). */
+	void (*end)(struct session *s);
+};
+
+extern const struct backend text_backend;
+
+void output_header(struct session *s);
+
+/*
+ * Handle one ring-buffer record. Returns 0, or 1 when -M has been reached
+ * and the session should stop.
+ */
+int output_event(struct session *s, const void *data, size_t size);
+
+/* The backend's end of run. */
+void output_end(struct session *s);
+
+#endif /* __ETRACE_OUTPUT_H */
