@@ -686,6 +686,35 @@ static void kfunc_free(struct probe *p)
 	p->priv = NULL;
 }
 
+/* Traceable kernel functions, as p::func or p:module:func. */
+static int kfunc_list(struct session *s, const char *pattern,
+		      void (*emit)(const char *spec, void *arg), void *arg)
+{
+	char *aff = tracefs_read(s, "available_filter_functions", NULL);
+	char *black = read_blacklist(), *save = NULL, *line;
+
+	if (!aff) {
+		pr_err("cannot list kernel functions (available_filter_functions: %s)",
+		       strerror(errno));
+		free(black);
+		return ERR_RUNTIME;
+	}
+	for (line = strtok_r(aff, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *name, *module, *spec;
+
+		split_aff_line(line, &name, &module);
+		if (is_fragment(name) || (black && blacklisted(black, name)))
+			continue;
+		spec = module ? xasprintf("p:%s:%s", module, name) : xasprintf("p::%s", name);
+		if (!pattern || !fnmatch(pattern, spec, 0))
+			emit(spec, arg);
+		free(spec);
+	}
+	free(aff);
+	free(black);
+	return 0;
+}
+
 const struct provider kfunc_provider = {
 	.name = "kernel function",
 	.resolve = kfunc_resolve,
@@ -699,4 +728,5 @@ const struct provider kfunc_provider = {
 	.ctx_reg = kf_ctx_reg,
 	.function = kf_function,
 	.describe = kf_describe,
+	.list = kfunc_list,
 };

@@ -102,6 +102,15 @@ struct provider {
 	const char *(*function)(const struct probe *p);
 	/* What the program attaches to, for -v: "fentry vfs_read". */
 	void (*describe)(const struct probe *p, char *buf, size_t len);
+
+	/*
+	 * What this provider can probe whose spec matches the glob @pattern
+	 * (NULL: all), each passed to @emit in etrace's own spec syntax
+	 * ("t:sched:sched_switch", "p::vfs_read"). 0, or ERR_* with the
+	 * message printed. Optional.
+	 */
+	int (*list)(struct session *s, const char *pattern,
+		    void (*emit)(const char *spec, void *arg), void *arg);
 };
 
 extern const struct provider tracepoint_provider;

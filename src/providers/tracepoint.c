@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -208,6 +209,43 @@ static void tp_describe(const struct probe *p, char *buf, size_t len)
 	snprintf(buf, len, "tracepoint %s", p->spec.function);
 }
 
+/* Every category/event under tracefs events/, as t:category:event. */
+static int tp_list(struct session *s, const char *pattern,
+		   void (*emit)(const char *spec, void *arg), void *arg)
+{
+	DIR *cats = tracefs_opendir(s, "events"), *evs;
+	struct dirent *c, *e;
+
+	if (!cats) {
+		pr_err("cannot list tracepoints: %s", strerror(errno));
+		return ERR_RUNTIME;
+	}
+	while ((c = readdir(cats))) {
+		char *dir;
+
+		if (c->d_name[0] == '.' || !tracefs_valid_name(c->d_name))
+			continue;
+		dir = xasprintf("events/%s", c->d_name);
+		evs = tracefs_opendir(s, dir);
+		free(dir);
+		while (evs && (e = readdir(evs))) {
+			char *spec;
+
+			if (e->d_name[0] == '.' || !tracefs_valid_name(e->d_name) ||
+			    e->d_type == DT_REG)
+				continue;
+			spec = xasprintf("t:%s:%s", c->d_name, e->d_name);
+			if (!pattern || !fnmatch(pattern, spec, 0))
+				emit(spec, arg);
+			free(spec);
+		}
+		if (evs)
+			closedir(evs);
+	}
+	closedir(cats);
+	return 0;
+}
+
 const struct provider tracepoint_provider = {
 	.name = "tracepoint",
 	.resolve = tp_resolve,
@@ -218,4 +256,5 @@ const struct provider tracepoint_provider = {
 	.retval = tp_no_retval,
 	.ctx_unavailable = "'ctx' is not available in a tracepoint probe; use args->FIELD",
 	.describe = tp_describe,
+	.list = tp_list,
 };

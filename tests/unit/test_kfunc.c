@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/btf.h>
 
 #include "arch/arch.h"
@@ -193,4 +194,32 @@ UNIT_TEST(arch_table_matches_kernel_btf)
 		}
 	}
 	btf__free(btf);
+}
+
+static void collect(const char *spec, void *arg)
+{
+	struct strbuf *sb = arg;
+
+	sb_printf(sb, "%s\n", spec);
+}
+
+/* Listing what can be probed, in spec syntax (for -l): on the live tracefs. */
+UNIT_TEST(provider_lists_tracepoints)
+{
+	struct strbuf out = { 0 };
+	struct session s;
+
+	if (access("/sys/kernel/tracing/events/sched/sched_switch", F_OK)) {
+		fprintf(stderr, "  (no readable tracefs here: nothing to list)\n");
+		return;
+	}
+	session_init(&s);
+	CHECK_EQ_INT(tracepoint_provider.list(&s, "t:sched:sched_swi*", collect, &out), 0);
+	CHECK_EQ_STR(out.buf, "t:sched:sched_switch\n");
+	sb_reset(&out);
+	CHECK_EQ_INT(tracepoint_provider.list(&s, NULL, collect, &out), 0);
+	CHECK(out.buf && strstr(out.buf, "\nt:syscalls:sys_enter_openat\n"));
+	CHECK(out.buf && !strstr(out.buf, ":enable\n") && !strstr(out.buf, ":filter\n"));
+	sb_free(&out);
+	session_teardown(&s);
 }
