@@ -54,18 +54,30 @@ RUNNER := $(BUILD)/etrace-runner
 
 ETRACE := $(BUILD)/etrace
 
+# User-space fixtures (tests/progs/user): one source, several builds, as
+# user probes meet them: PIE and not, -O0/-O2, gcc and clang, lld (whose
+# segments sit at other distances from their offsets), stripped with a
+# separate debug file, static (for the VM lab), shared and dlopen'ed libraries.
+UDIR := $(BUILD)/progs/user
+UCC = $(CC) -g -fno-omit-frame-pointer -Wall -Wextra -Werror
+ULIBS = -L$(UDIR) -lufunc -ldl -Wl,--disable-new-dtags,-rpath,'$$ORIGIN'
+USER_PROGS := $(addprefix $(UDIR)/,libufunc.so libufunc_dl.so ufunc ufunc-O0 ufunc-nopie \
+	ufunc-clang ufunc-lld ufunc-stripped ufunc-static usdt usdt-O0 usdt-clang usdt-static jit)
+
+
 .PHONY: all deps run check unit runtime vm-check vm-shell install bench clean \
 	fuzz-driver fuzz fuzz-deps
 .DELETE_ON_ERROR:
 
-all: $(ETRACE) $(RUNNER) $(PROGS)
+all: $(ETRACE) $(RUNNER) $(PROGS) $(USER_PROGS)
 
 # Packages: build (libbpf, libelf, zlib static archives), tests (bpftool to
 # look for leftover programs, busybox/qemu/cpio for the VM lab), bench (bpftrace),
 # fuzz (clang, which ships libFuzzer) only for make fuzz.
 DEPS := gcc make libc6-dev libbpf-dev libelf-dev zlib1g-dev linux-libc-dev \
 	bpftool busybox-static qemu-system-x86 cpio gzip xz-utils zstd kmod \
-	util-linux procps passwd strace
+	util-linux procps passwd strace \
+	clang lld binutils systemtap-sdt-dev libc6-dbg
 FUZZ_DEPS := clang
 deps:
 	@$(call install_missing,$(DEPS))
@@ -116,6 +128,49 @@ $(BUILD)/progs/%: tests/progs/%.c
 	$(call msg,CC,$<)
 	$(Q)$(CC) -std=gnu11 -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Werror \
 		-static -o $@ $<
+
+$(UDIR)/lib%.so: tests/progs/user/lib%.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)
+	$(Q)$(UCC) -O2 -fPIC -shared -o $@ $<
+$(UDIR)/ufunc: tests/progs/user/ufunc.c $(UDIR)/libufunc.so
+	$(call msg,CC,$@)
+	$(Q)$(UCC) -O2 -o $@ $< $(ULIBS)
+$(UDIR)/ufunc-O0: tests/progs/user/ufunc.c $(UDIR)/libufunc.so
+	$(call msg,CC,$@)
+	$(Q)$(UCC) -O0 -o $@ $< $(ULIBS)
+$(UDIR)/ufunc-nopie: tests/progs/user/ufunc.c $(UDIR)/libufunc.so
+	$(call msg,CC,$@)
+	$(Q)$(UCC) -O2 -no-pie -o $@ $< $(ULIBS)
+$(UDIR)/ufunc-clang: tests/progs/user/ufunc.c $(UDIR)/libufunc.so
+	$(call msg,CLANG,$@)
+	$(Q)clang -g -O2 -fno-omit-frame-pointer -o $@ $< $(ULIBS)
+$(UDIR)/ufunc-lld: tests/progs/user/ufunc.c $(UDIR)/libufunc.so
+	$(call msg,LLD,$@)
+	$(Q)clang -g -O2 -fno-omit-frame-pointer -fuse-ld=lld -o $@ $< $(ULIBS)
+# Stripped, with its symbols in ufunc-stripped.debug named by .gnu_debuglink.
+$(UDIR)/ufunc-stripped: $(UDIR)/ufunc
+	$(call msg,STRIP,$@)
+	$(Q)objcopy --only-keep-debug $< $@.debug && objcopy --strip-all $< $@ && \
+		cd $(UDIR) && objcopy --add-gnu-debuglink=ufunc-stripped.debug ufunc-stripped
+$(UDIR)/ufunc-static: tests/progs/user/ufunc.c tests/progs/user/libufunc.c
+	$(call msg,CC,$@)
+	$(Q)$(UCC) -O1 -static -DNO_DLOPEN -o $@ $^
+$(UDIR)/usdt: tests/progs/user/usdt.c
+	$(call msg,CC,$@)
+	$(Q)$(UCC) -O2 -o $@ $<
+$(UDIR)/usdt-O0: tests/progs/user/usdt.c
+	$(call msg,CC,$@)
+	$(Q)$(UCC) -O0 -o $@ $<
+$(UDIR)/usdt-clang: tests/progs/user/usdt.c
+	$(call msg,CLANG,$@)
+	$(Q)clang -g -O2 -o $@ $<
+$(UDIR)/usdt-static: tests/progs/user/usdt.c
+	$(call msg,CC,$@)
+	$(Q)$(UCC) -O2 -static -o $@ $<
+$(UDIR)/jit: tests/progs/user/jit.c
+	$(call msg,CC,$@)
+	$(Q)$(UCC) -O2 -o $@ $<
 
 ARGS ?= -M 10 't:sched:sched_process_exec "%s", args->filename'
 run: deps $(ETRACE)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "providers/provider.h"
@@ -45,6 +46,9 @@ static const struct option long_opts[] = {
 	{ "name", required_argument, NULL, 'n' },
 	{ "msg-filter", required_argument, NULL, 'f' },
 	{ "kernel-stack", no_argument, NULL, 'K' },
+	{ "user-stack", no_argument, NULL, 'U' },
+	{ "sym_file_list", required_argument, NULL, 's' },
+	{ "sym-file-list", required_argument, NULL, 's' },
 	{ "address", no_argument, NULL, 'a' },
 	{ "include", required_argument, NULL, 'I' },
 	{ "bin_cmp", no_argument, NULL, 'B' },
@@ -59,7 +63,8 @@ static const struct option long_opts[] = {
 static const char usage_text[] =
 "usage: etrace [-h] [-b BUFFER_PAGES] [-p PID | -L TID] [--uid UID] [-v]\n"
 "              [-Z STRING_SIZE] [-S] [-M MAX_EVENTS] [-t] [-u] [-T] [-C]\n"
-"              [-n NAME] [-f MSG_FILTER] [-K] [-a] [-B] [-I header]\n"
+"              [-n NAME] [-f MSG_FILTER] [-K] [-U] [-a] [-B] [-I header]\n"
+"              [-s SYM_FILE_LIST]\n"
 "              [--mechanism fentry|kprobe|kprobe-multi|kprobe-legacy]\n"
 "              [--raw-strings] [--dry-run] [--features]\n"
 "              probe [probe ...]\n"
@@ -93,6 +98,10 @@ static const char usage_text[] =
 "  -f, --msg-filter MSG_FILTER\n"
 "                        only print events whose message contains MSG_FILTER\n"
 "  -K, --kernel-stack    output kernel stack trace\n"
+"  -U, --user-stack      output user stack trace\n"
+"  -s, --sym_file_list SYM_FILE_LIST\n"
+"                        symbol files (comma-separated) for stripped binaries,\n"
+"                        matched to them by build-id\n"
 "  -a, --address         print virtual address in stacks\n"
 "  -B, --bin_cmp         STRCMP's literal is bytes, e.g. \"{0x6c, 0x00}\"\n"
 "  -I, --include header  accepted for BCC compatibility and ignored: kernel\n"
@@ -169,6 +178,25 @@ static bool parse_mechanism(const char *arg, struct options *opt)
 	return false;
 }
 
+/* -s FILE[,FILE...]: symbol files for stripped binaries, matched by build-id. */
+static bool add_symfiles(const char *arg, struct options *opt)
+{
+	char *list = xstrdup(arg), *save = NULL;
+
+	for (char *f = strtok_r(list, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+		if (access(f, R_OK)) {
+			pr_err("-s %s: %s", f, strerror(errno));
+			free(list);
+			return false;
+		}
+		opt->symfiles = xrealloc(opt->symfiles, (opt->nsymfiles + 1) *
+					 sizeof(*opt->symfiles));
+		opt->symfiles[opt->nsymfiles++] = xstrdup(f);
+	}
+	free(list);
+	return true;
+}
+
 static bool is_pow2(long v)
 {
 	return v > 0 && !(v & (v - 1));
@@ -219,6 +247,9 @@ static bool handle_opt(int c, const char *arg, struct options *opt)
 	case 'T': opt->wallclock = true; return true;
 	case 'C': opt->print_cpu = true; return true;
 	case 'K': opt->kstack = true; return true;
+	case 'U': opt->ustack = true; return true;
+	case 's':
+		return add_symfiles(arg, opt);
 	case 'a': opt->address = true; return true;
 	case 'B': opt->bin_cmp = true; return true;
 	case 'n': opt->name_filter = arg; return true;
@@ -284,7 +315,7 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opt)
 	    !parse_mechanism(getenv("ETRACE_MECHANISM"), opt))
 		return CLI_USAGE;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hb:p:L:vZ:SM:tuTCn:f:KaBI:",
+	while ((c = getopt_long(argc, argv, ":hb:p:L:vZ:SM:tuTCn:f:KUaBI:s:",
 				long_opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage_text, stdout);

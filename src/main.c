@@ -23,6 +23,7 @@
 #include "runtime/teardown.h"
 #include "session.h"
 #include "sym/ksym.h"
+#include "sym/usym.h"
 #include "util.h"
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -91,6 +92,35 @@ static bool wants_symbols(const struct session *s)
 	return false;
 }
 
+/* Whether anything prints user symbols: -U or a %U conversion. */
+static bool wants_user_symbols(const struct session *s)
+{
+	if (s->opt.ustack)
+		return true;
+	for (size_t i = 0; i < s->nprobes; i++) {
+		const struct fmt_spec *f = s->probes[i].layout.fmt;
+
+		for (size_t j = 0; f && j < f->nconvs; j++)
+			if (f->convs[j].conv == 'U')
+				return true;
+	}
+	return false;
+}
+
+/* User symbols, with the probed files read now: their frames resolve even after their processes exit. */
+static void start_user_symbols(struct session *s)
+{
+	if (!wants_user_symbols(s))
+		return;
+	s->usyms = usyms_new(s->opt.symfiles, s->opt.nsymfiles);
+	for (size_t i = 0; i < s->nprobes; i++) {
+		const struct provider *pv = s->probes[i].prov;
+
+		if (pv->file)
+			usyms_add_file(s->usyms, pv->file(&s->probes[i]));
+	}
+}
+
 /* Compile every probe once without loading: all usage errors come first. */
 static int check_probes(struct session *s)
 {
@@ -148,6 +178,7 @@ static int start(struct session *s)
 		return ret;
 	if (s->opt.verbose)
 		print_features(s);
+	start_user_symbols(s);
 	if ((ret = maps_create(s)) || (ret = loader_set_recording(s, false)) ||
 	    (ret = events_open(s)))
 		return ret;

@@ -11,6 +11,7 @@
 #include "runtime/maps.h"
 #include "session.h"
 #include "sym/ksym.h"
+#include "sym/usym.h"
 #include "util.h"
 
 void session_init(struct session *s)
@@ -19,6 +20,7 @@ void session_init(struct session *s)
 	maps_init(s);
 	s->tracefs_fd = -1;
 	s->sig_fd = -1;
+	s->target_fd = -1;
 	s->epoll_fd = -1;
 	s->out.fd = -1;
 	s->out.restore_flags = -1;
@@ -120,10 +122,18 @@ void session_teardown(struct session *s)
 	close_fd(&s->tracefs_fd);
 	close_fd(&s->epoll_fd);
 	close_fd(&s->sig_fd);
+	close_fd(&s->target_fd);
 	ksyms__free(s->ksyms);
+	usyms_free(s->usyms);
+	s->usyms = NULL;
 	btf__free(s->vmlinux_btf);
 	s->vmlinux_btf = NULL;
 	s->ksyms = NULL;
+	for (size_t i = 0; i < s->opt.nsymfiles; i++)
+		free(s->opt.symfiles[i]);
+	free(s->opt.symfiles);
+	s->opt.symfiles = NULL;
+	s->opt.nsymfiles = 0;
 	sb_free(&s->line);
 	sb_free(&s->msg);
 	sink_close(&s->out);

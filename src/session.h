@@ -58,6 +58,8 @@ struct options {
 	const char *name_filter;	/* -n */
 	const char *msg_filter;		/* -f */
 	const char *cgroup_path;	/* -c */
+	char **symfiles;		/* -s: extra symbol files */
+	size_t nsymfiles;
 	enum kmech mechanism;		/* --mechanism / $ETRACE_MECHANISM */
 	char **probe_args;
 	int nprobe_args;
@@ -109,6 +111,7 @@ struct probe {
 enum stop_reason {
 	STOP_NONE,
 	STOP_SIGNAL,		/* SIGINT, SIGTERM, ... */
+	STOP_TARGET,		/* the -p process exited */
 	STOP_MAX_EVENTS,	/* -M reached */
 	STOP_OUTPUT,		/* stdout closed or failing */
 	STOP_ERROR,		/* start-up or the event loop failed */
@@ -140,7 +143,9 @@ struct session {
 	int tracefs_fd;		/* ... and the directory, opened (O_PATH) once */
 	struct ring_buffer *rb;
 	struct ksyms *ksyms;
+	struct usyms *usyms;	/* user symbols: only with -U or %U */
 	int sig_fd;		/* signalfd for SIGINT/SIGTERM */
+	int target_fd;		/* pidfd of the -p process, -1 if none */
 	int epoll_fd;
 	pid_t self;
 	uint64_t start_mono_ns;

@@ -29,6 +29,8 @@ int codegen_record_size(const struct session *s, const struct probe *p)
 
 	if (s->opt.kstack)
 		size += REC_STACK_BYTES;
+	if (s->opt.ustack)
+		size += REC_USTACK_BYTES + REC_UBID_BYTES;
 	return (size + 7) & ~7;
 }
 
@@ -143,20 +145,45 @@ static void emit_header(struct cg *cg)
 	ir_call(ir, BPF_FUNC_get_current_comm, -1, 2, args);
 }
 
-static void emit_kstack(struct cg *cg)
+/* bpf_get_stack(ctx, rec + off, size, flags), its result stored at header offset @result. */
+static void emit_get_stack(struct cg *cg, int off, int size, int flags, int result)
 {
 	struct ir *ir = cg->ir;
 	int args[4], n = ir_vreg(ir);
 
-	ir_comment(ir, "kernel stack into the record");
 	args[0] = cg->ctx;
-	args[1] = rec_addr(cg, (int)sizeof(struct rec_hdr) + cg->p->layout.values_size);
+	args[1] = rec_addr(cg, off);
 	args[2] = ir_vreg(ir);
-	ir_mov_imm(ir, args[2], REC_STACK_BYTES);
+	ir_mov_imm(ir, args[2], size);
 	args[3] = ir_vreg(ir);
-	ir_mov_imm(ir, args[3], 0);
+	ir_mov_imm(ir, args[3], flags);
 	ir_call(ir, BPF_FUNC_get_stack, n, 4, args);
-	ir_store(ir, 4, cg->rec, REC_OFF(kstack_bytes), n);
+	ir_store(ir, 4, cg->rec, (int16_t)result, n);
+}
+
+static void emit_kstack(struct cg *cg)
+{
+	ir_comment(cg->ir, "kernel stack into the record");
+	emit_get_stack(cg, (int)sizeof(struct rec_hdr) + cg->p->layout.values_size,
+		       REC_STACK_BYTES, 0, REC_OFF(kstack_bytes));
+}
+
+/*
+ * The user stack, twice: addresses (for -a, and frames the kernel cannot
+ * name a file for) and build-id + file offset per frame, which still
+ * resolves once the process has exited.
+ */
+static void emit_ustack(struct cg *cg)
+{
+	struct ir *ir = cg->ir;
+	int off = (int)sizeof(struct rec_hdr) + cg->p->layout.values_size;
+
+	if (cg->s->opt.kstack)
+		off += REC_STACK_BYTES;
+	ir_comment(ir, "user stack into the record");
+	emit_get_stack(cg, off, REC_USTACK_BYTES, BPF_F_USER_STACK, REC_OFF(ustack_bytes));
+	emit_get_stack(cg, off + REC_USTACK_BYTES, REC_UBID_BYTES,
+		       BPF_F_USER_STACK | BPF_F_USER_BUILD_ID, REC_OFF(ubid_bytes));
 }
 
 /* When the ring buffer is full: lost[probe_id] += 1 on this CPU. */
@@ -272,6 +299,8 @@ static void emit_body(struct cg *cg)
 	emit_values(cg);
 	if (cg->s->opt.kstack)
 		emit_kstack(cg);
+	if (cg->s->opt.ustack)
+		emit_ustack(cg);
 	ir_comment(ir, "submit");
 	args[0] = cg->rec;
 	args[1] = ir_vreg(ir);

@@ -221,7 +221,9 @@ static bool sema_arg(struct cg *cg, struct sinfo *si, int n, bool param)
 	pv->arg(cg->p, n, param, &loc);
 	if (!provider_loc(cg, si, &loc))
 		return false;
-	set_value(si, RES_LOC, ty_int(8, false));
+	/* Registers are BCC's u64; a narrower or signed place (USDT's -4@...) is typed so. */
+	set_value(si, RES_LOC, loc.size < 8 || loc.is_signed ? ty_int(loc.size, loc.is_signed) :
+			       ty_int(8, false));
 	si->ty.user = loc.user_ptr || si->e->user;
 	return true;
 }

@@ -112,11 +112,6 @@ static const char *parse_conv(const char *s, struct fmt_conv *c, char *err, size
 			    "%%o %%c %%s %%p %%K %%U %%%%)", (int)(s - start) + 1, start);
 		return s;
 	}
-	if (c->conv == 'U') {
-		*ret = ferr(err, errlen, c->col, "%%U needs user-space symbols, which this "
-			    "version of etrace does not resolve yet");
-		return s;
-	}
 	return s + 1;
 }
 
@@ -137,7 +132,7 @@ static void build_spec(const struct fmt_conv *c, const char *len, char conv, cha
 static void prepare_spec(struct fmt_conv *c)
 {
 	switch (c->conv) {
-	case 's': case 'p': case 'K':
+	case 's': case 'p': case 'K': case 'U':
 		build_spec(c, "", 's', c->spec, sizeof(c->spec));
 		break;
 	case 'c':
@@ -242,6 +237,11 @@ void fmt_decode(const struct fmt_spec *f, const void *const *raw, int str_size,
 			v->kind = FV_KSYM;
 			v->u = u;
 			break;
+		case 'U':
+			/* Named by the output (it knows the process), else printed in hex. */
+			v->kind = FV_USYM;
+			v->u = u;
+			break;
 		default:
 			v->kind = FV_UNSIGNED;
 			v->u = as_unsigned(u, c->size);
@@ -291,6 +291,15 @@ static void render_one(const struct fmt_conv *c, const struct fmt_value *v, stru
 	case FV_POINTER:
 		snprintf(sym, sizeof(sym), "0x%llx", (unsigned long long)v->u);
 		sb_printf(out, c->spec, sym);
+		return;
+	case FV_USYM:
+		/* A symbol from a file anyone may have written: escaped like a string. */
+		if (v->str) {
+			put_text(c, v->str, raw, out, tmp);
+		} else {
+			snprintf(sym, sizeof(sym), "0x%llx", (unsigned long long)v->u);
+			sb_printf(out, c->spec, sym);
+		}
 		return;
 	case FV_KSYM:
 		/* No symbol table (e.g. a caller that never loads one). */

@@ -56,6 +56,7 @@ enum fmt_vkind {
 	FV_CHAR,	/* %c: .u */
 	FV_POINTER,	/* %p: .u */
 	FV_KSYM,	/* %K: a kernel address, .u */
+	FV_USYM,	/* %U: a user address, .u; .str: its symbol once named */
 	FV_STRING,	/* %s: .len bytes at .str (not NUL-terminated), .cut if longer */
 };
 

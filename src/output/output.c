@@ -2,8 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compile/codegen.h"
 #include "output/output.h"
 #include "sym/ksym.h"
+#include "sym/usym.h"
 #include "util.h"
 
 /* The output side renders at most this many values per event. */
@@ -83,9 +85,52 @@ static void decode_stack(struct session *s, struct event *ev, const unsigned cha
 	ev->kstack_frames = n;
 }
 
+static void decode_ustack(struct event *ev, const unsigned char *stack)
+{
+	const struct rec_hdr *h = ev->h;
+	int n = h->ustack_bytes / 8, nb = h->ubid_bytes / (int)sizeof(*ev->ubid);
+
+	if (h->ustack_bytes < 0) {
+		ev->ustack_err = -h->ustack_bytes;
+		return;
+	}
+	ev->ustack = (const __u64 *)(const void *)stack;
+	if (n > REC_USTACK_DEPTH)
+		n = REC_USTACK_DEPTH;
+	while (n > 0 && !ev->ustack[n - 1])
+		n--;
+	ev->ustack_frames = n;
+	/* Both walks saw the same stack; use the build-ids only if they line up. */
+	if (h->ubid_bytes > 0 && nb >= n)
+		ev->ubid = (const void *)(stack + REC_USTACK_BYTES);
+}
+
+int output_user_frame(struct session *s, const struct event *ev, int i, char *buf, size_t len)
+{
+	const struct bpf_stack_build_id *b = ev->ubid ? &ev->ubid[i] : NULL;
+
+	if (b && b->status == BPF_STACK_BUILD_ID_VALID)
+		return usyms_format_build_id(s->usyms, b->build_id, BPF_BUILD_ID_SIZE, b->offset,
+					     buf, len);
+	return usyms_format_addr(s->usyms, (pid_t)(ev->h->pid_tgid >> 32), ev->ustack[i], true,
+				 buf, len);
+}
+
+/* %U values: named in the process that recorded them. */
+static void name_user_addrs(struct session *s, struct event *ev, struct fmt_value *vals,
+			    char (*names)[256])
+{
+	for (size_t i = 0; i < ev->nvalues; i++)
+		if (vals[i].kind == FV_USYM) {
+			usyms_format_addr(s->usyms, (pid_t)(ev->h->pid_tgid >> 32), vals[i].u,
+					  false, names[i], sizeof(names[i]));
+			vals[i].str = names[i];
+		}
+}
+
 /* Decode @data into @ev; false when -n or -f leaves it out. */
 static bool decode(struct session *s, struct probe *p, const unsigned char *data,
-		   struct event *ev, struct fmt_value *vals)
+		   struct event *ev, struct fmt_value *vals, char (*names)[256])
 {
 	const struct rec_hdr *h = (const void *)data;
 	const struct layout *l = &p->layout;
@@ -107,6 +152,8 @@ static bool decode(struct session *s, struct probe *p, const unsigned char *data
 			raw[i] = data + sizeof(*h) + l->slots[i].offset;
 		fmt_decode(l->fmt, raw, s->opt.string_size, vals);
 		ev->values = vals;
+		if (s->usyms)
+			name_user_addrs(s, ev, vals, names);
 		fmt_render_values(l->fmt, vals, s->ksyms, s->opt.raw_strings, &s->msg);
 	}
 	ev->msg = s->msg.buf ? s->msg.buf : "";
@@ -116,6 +163,9 @@ static bool decode(struct session *s, struct probe *p, const unsigned char *data
 	ev->func = func_column(s, p, h);
 	if (s->opt.kstack)
 		decode_stack(s, ev, data + sizeof(*h) + l->values_size);
+	if (s->opt.ustack)
+		decode_ustack(ev, data + sizeof(*h) + l->values_size +
+			      (s->opt.kstack ? REC_STACK_BYTES : 0));
 	return true;
 }
 
@@ -123,6 +173,7 @@ int output_event(struct session *s, const void *data, size_t size)
 {
 	const struct rec_hdr *h = data;
 	struct fmt_value vals[MAX_VALUES];
+	char names[MAX_VALUES][256];
 	struct event ev;
 	struct probe *p;
 
@@ -131,10 +182,14 @@ int output_event(struct session *s, const void *data, size_t size)
 	p = &s->probes[h->probe_id];
 	p->rt.seen++;
 	/* After -M or a closed stdout nothing more is printed; after a signal, what came before is. */
-	if (s->stop != STOP_NONE && s->stop != STOP_SIGNAL)
+	if (s->stop != STOP_NONE && s->stop != STOP_SIGNAL && s->stop != STOP_TARGET)
 		return 0;
-	if (size < (size_t)sizeof(*h) + (size_t)p->layout.values_size ||
-	    !decode(s, p, data, &ev, vals))
+	if (size < (size_t)codegen_record_size(s, p))
+		return 0;
+	/* A process's mappings are read when it is first seen, while it still runs. */
+	if (s->usyms)
+		usyms_note_pid(s->usyms, (pid_t)(h->pid_tgid >> 32));
+	if (!decode(s, p, data, &ev, vals, names))
 		return 0;
 	s->backend->event(s, &ev);
 	if (s->opt.max_events && ++s->printed >= s->opt.max_events)

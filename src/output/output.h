@@ -10,6 +10,7 @@
 #define __ETRACE_OUTPUT_H
 
 #include <stddef.h>
+#include <linux/bpf.h>
 #include <linux/types.h>
 
 #include "output/format.h"
@@ -29,6 +30,11 @@ struct event {
 	const __u64 *kstack;
 	int kstack_frames;
 	int kstack_err;			/* errno when the kernel could not give one, else 0 */
+	/* User stack (-U): addresses, and build-id + offset per frame where known. */
+	const __u64 *ustack;
+	const struct bpf_stack_build_id *ubid;	/* NULL: none */
+	int ustack_frames;
+	int ustack_err;
 };
 
 struct backend {
@@ -53,5 +59,8 @@ int output_event(struct session *s, const void *data, size_t size);
 
 /* The backend's end of run. */
 void output_end(struct session *s);
+
+/* User frame @i of @ev as "sym+0xoff [module]" (build-id first, else the address). */
+int output_user_frame(struct session *s, const struct event *ev, int i, char *buf, size_t len);
 
 #endif /* __ETRACE_OUTPUT_H */

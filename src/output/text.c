@@ -90,6 +90,31 @@ static void put_kstack(struct session *s, const struct event *ev)
 	}
 }
 
+static void put_ustack(struct session *s, const struct event *ev)
+{
+	struct strbuf esc = { 0 };
+	char sym[512];
+
+	if (ev->ustack_err) {
+		line_printf(s, "        [user stack unavailable: %s]\n", strerror(ev->ustack_err));
+		return;
+	}
+	for (int i = 0; i < ev->ustack_frames; i++) {
+		int n = output_user_frame(s, ev, i, sym, sizeof(sym));
+
+		/* Symbol and file names come from files anyone may have written. */
+		sb_reset(&esc);
+		sb_append_escaped(&esc, sym, n > 0 && (size_t)n < sizeof(sym) ? (size_t)n :
+				  strlen(sym), false);
+		if (s->opt.address)
+			line_printf(s, "        %16llx %s\n", (unsigned long long)ev->ustack[i],
+				    esc.buf);
+		else
+			line_printf(s, "        %s\n", esc.buf);
+	}
+	sb_free(&esc);
+}
+
 /* COMM, escaped: a process names itself, so it is not to be trusted. */
 static void put_comm(struct session *s, const char *comm)
 {
@@ -117,10 +142,12 @@ static void text_event(struct session *s, const struct event *ev)
 	line_printf(s, "%-7u %-7u ", (unsigned)(h->pid_tgid >> 32), (unsigned)h->pid_tgid);
 	put_comm(s, ev->comm);
 	line_printf(s, "%-16s %s\n", ev->func, ev->msg);
-	if (s->opt.kstack) {
+	if (s->opt.kstack)
 		put_kstack(s, ev);
+	if (s->opt.ustack)
+		put_ustack(s, ev);
+	if (s->opt.kstack || s->opt.ustack)
 		line_printf(s, "\n");
-	}
 	sink_write(&s->out, s->line.buf, s->line.len);
 }
 

@@ -57,11 +57,18 @@ bool module_loaded(const char *name)
 
 const struct provider *provider_find(const struct probe_spec *spec)
 {
-	if (spec->type == 't')
+	switch (spec->type) {
+	case 't':
 		return &tracepoint_provider;
-	if ((spec->type == 'p' || spec->type == 'r') &&
-	    (!spec->library || module_loaded(spec->library)))
-		return &kfunc_provider;
+	case 'u':
+		return &usdt_provider;
+	case 'p':
+	case 'r':
+		/* p:MODULE:func is a kernel module's function; any other library is a file. */
+		if (!spec->library || module_loaded(spec->library))
+			return &kfunc_provider;
+		return &uprobe_provider;
+	}
 	pr_err("probe %d: %ss are not supported by this version of etrace",
 	       spec->index, spec_kind_name(spec));
 	return NULL;

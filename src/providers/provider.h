@@ -100,6 +100,8 @@ struct provider {
 	const char *ctx_unavailable;
 	/* The one kernel function the program is for (BTF types), or NULL. */
 	const char *(*function)(const struct probe *p);
+	/* The file a user-space probe traces (its symbols are read early), or NULL. */
+	const char *(*file)(const struct probe *p);
 	/* What the program attaches to, for -v: "fentry vfs_read". */
 	void (*describe)(const struct probe *p, char *buf, size_t len);
 
@@ -115,6 +117,8 @@ struct provider {
 
 extern const struct provider tracepoint_provider;
 extern const struct provider kfunc_provider;
+extern const struct provider uprobe_provider;
+extern const struct provider usdt_provider;
 
 /*
  * The provider for a parsed spec, or NULL with a message printed (probe

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
@@ -14,7 +15,7 @@
 #include "runtime/maps.h"
 #include "util.h"
 
-enum { EV_SIGNAL = 1, EV_RING, EV_STDOUT };
+enum { EV_SIGNAL = 1, EV_RING, EV_STDOUT, EV_TARGET };
 
 /* Bytes of output kept for a slow reader before the ring buffer is left to fill. */
 #define OUTPUT_LIMIT (4u << 20)
@@ -114,6 +115,12 @@ int events_open(struct session *s)
 	 * Regular files cannot be polled and never stall; that is fine.
 	 */
 	s->out_polled = !epoll_set(s, EPOLL_CTL_ADD, STDOUT_FILENO, 0, EV_STDOUT);
+	/* -p: when the process is gone, so is the trace (what it recorded is printed). */
+	if (s->opt.pid) {
+		s->target_fd = (int)syscall(SYS_pidfd_open, s->opt.pid, 0);
+		if (s->target_fd >= 0)
+			epoll_set(s, EPOLL_CTL_ADD, s->target_fd, EPOLLIN, EV_TARGET);
+	}
 	return 0;
 }
 
@@ -201,6 +208,9 @@ int events_loop(struct session *s)
 				break;
 			case EV_STDOUT:
 				on_stdout(s, evs[i].events);
+				break;
+			case EV_TARGET:
+				events_stop(s, STOP_TARGET);
 				break;
 			case EV_RING: {
 				int got = ring_buffer__consume(s->rb);

@@ -40,7 +40,7 @@ void teardown_stop_recording(struct session *s)
 		syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
 	}
 	/* After a signal, print what was recorded before it (if output keeps up). */
-	if (s->stop == STOP_SIGNAL && s->rb && !sink_full(&s->out))
+	if ((s->stop == STOP_SIGNAL || s->stop == STOP_TARGET) && s->rb && !sink_full(&s->out))
 		events_consume(s);
 	for (size_t i = 0; i < s->nprobes; i++)
 		s->probes[i].rt.lost = loader_lost(s, s->probes[i].id);
@@ -285,6 +285,7 @@ void teardown_flush_output(struct session *s)
 		break;
 	}
 	case STOP_MAX_EVENTS:
+	case STOP_TARGET:
 	case STOP_NONE:
 		break;
 	default:

@@ -142,15 +142,18 @@ static int parse_typed(struct sp *sp, struct probe_spec *ps, char **parts, int *
 		if (!*parts[1])
 			return sp_err(sp, pos[1], "missing library or binary for USDT probe");
 		ps->library = xstrdup(parts[1]);
+		ps->library_col = pos[1] + 1;
 		if (n == 4)
 			ps->category = xstrdup(parts[2]);
 		return split_function(sp, ps, parts[n - 1], pos[n - 1]);
 	default:
 		/* Paths may contain ':', so everything between type and function is the library. */
 		ps->library = join_parts(parts, 1, n - 1);
+		ps->library_col = pos[1] + 1;
 		if (!*ps->library) {
 			free(ps->library);
 			ps->library = NULL;
+			ps->library_col = 0;
 		}
 		return split_function(sp, ps, parts[n - 1], pos[n - 1]);
 	}
@@ -184,6 +187,7 @@ static int parse_spec_head(struct sp *sp, struct probe_spec *ps, const char *spe
 		/* BCC: "lib:func" is a uprobe on lib. */
 		ps->type = 'p';
 		ps->library = xstrdup(parts[0]);
+		ps->library_col = pos[0] + 1;
 		ret = split_function(sp, ps, parts[1], pos[1]);
 	} else {
 		ret = parse_typed(sp, ps, parts, pos, n);

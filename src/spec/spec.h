@@ -86,6 +86,7 @@ struct probe_spec {
 	struct expr **args;
 	size_t nargs;
 	int spec_col;		/* column of the spec (after leading blanks) */
+	int library_col;	/* column of the library (0: none) */
 	int function_col;
 };
 
