@@ -78,6 +78,7 @@ struct layout {
 	size_t nslots;
 	int values_size;	/* bytes of values after the header */
 	bool needs_scratch;	/* STRCMP buffers in the per-CPU scratch map */
+	bool records_base;	/* func_ip holds where prov->file() is loaded */
 };
 
 /* What a probe holds in the kernel while it runs. */

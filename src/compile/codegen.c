@@ -113,6 +113,50 @@ static void emit_func_ip(struct cg *cg)
 	ir_store(cg->ir, 8, cg->rec, REC_OFF(func_ip), cg_int_reg(cg, &v));
 }
 
+static bool prints_user_addresses(const struct session *s, const struct probe *p)
+{
+	const struct fmt_spec *f = p->layout.fmt;
+
+	if (s->opt.ustack)
+		return true;
+	for (size_t i = 0; f && i < f->nconvs; i++)
+		if (f->convs[i].conv == 'U')
+			return true;
+	return false;
+}
+
+/*
+ * A user probe whose addresses are printed records where its file is loaded
+ * (ctx->ip minus the point's file offset): a process that exits before
+ * etrace reads its maps still has that file placed for symbols.
+ */
+static long long file_base_offset(const struct cg *cg)
+{
+	const struct probe *p = cg->p;
+	struct loc ip;
+	long long off;
+
+	if (!p->prov->probe_offset || !p->prov->ctx_reg || !prints_user_addresses(cg->s, p))
+		return -1;
+	p->prov->ctx_reg(p, "ip", &ip);
+	off = p->prov->probe_offset(p);
+	return ip.kind != LOC_NONE && off >= 0 && off <= INT32_MAX ? off : -1;
+}
+
+static void emit_file_base(struct cg *cg, long long off)
+{
+	struct sinfo si = { .res = RES_LOC, .ty = { .kind = TY_INT, .size = 8 } };
+	struct val v;
+	int r;
+
+	cg->p->prov->ctx_reg(cg->p, "ip", &si.loc);
+	ir_comment(cg->ir, "where the probed file is loaded");
+	v = cg_loc_value(cg, &si);
+	r = cg_int_reg(cg, &v);
+	ir_alu_imm(cg->ir, BPF_SUB, r, (int32_t)off);
+	ir_store(cg->ir, 8, cg->rec, REC_OFF(func_ip), r);
+}
+
 static void emit_header(struct cg *cg)
 {
 	struct ir *ir = cg->ir;
@@ -134,6 +178,8 @@ static void emit_header(struct cg *cg)
 	}
 	if (cg->p->records_func_ip)
 		emit_func_ip(cg);
+	else if (cg->p->layout.records_base)
+		emit_file_base(cg, file_base_offset(cg));
 	if (cg->s->opt.timestamp) {
 		v = ir_vreg(ir);
 		ir_call(ir, BPF_FUNC_ktime_get_ns, v, 0, NULL);
@@ -338,8 +384,9 @@ int codegen_probe(struct session *s, struct probe *p, struct bpf_insn **insns,
 	cg.ir = ir_new();
 	cg.ctx = ir_ctx(cg.ir);
 	cg.out = ir_label(cg.ir);
+	p->layout.records_base = !p->records_func_ip && file_base_offset(&cg) >= 0;
 	/* One 8-byte stack slot serves every memory read (decided by the pass). */
-	if (cg.sm.reads_memory || p->records_func_ip)
+	if (cg.sm.reads_memory || p->records_func_ip || p->layout.records_base)
 		cg.read_slot = ir_stack_alloc(cg.ir, 8, 8);
 	emit_body(&cg);
 	if (listing)

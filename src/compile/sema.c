@@ -383,6 +383,7 @@ static bool sema_retval(struct cg *cg, struct sinfo *si)
 	if (!provider_loc(cg, si, &loc))
 		return false;
 	set_value(si, RES_LOC, ty_int(8, false));
+	si->ty.user = loc.user_ptr;
 	if (!btf || ktype_func_ret(btf, func, &tid) || !tid)
 		return true;
 	t = ty_btf(btf, tid, false);

@@ -4,6 +4,7 @@
 
 #include "compile/codegen.h"
 #include "output/output.h"
+#include "providers/provider.h"
 #include "sym/ksym.h"
 #include "sym/usym.h"
 #include "util.h"
@@ -187,8 +188,12 @@ int output_event(struct session *s, const void *data, size_t size)
 	if (size < (size_t)codegen_record_size(s, p))
 		return 0;
 	/* A process's mappings are read when it is first seen, while it still runs. */
-	if (s->usyms)
+	if (s->usyms) {
 		usyms_note_pid(s->usyms, (pid_t)(h->pid_tgid >> 32));
+		if (p->layout.records_base)
+			usyms_place_file(s->usyms, (pid_t)(h->pid_tgid >> 32), p->prov->file(p),
+					 h->func_ip);
+	}
 	if (!decode(s, p, data, &ev, vals, names))
 		return 0;
 	s->backend->event(s, &ev);

@@ -102,6 +102,11 @@ struct provider {
 	const char *(*function)(const struct probe *p);
 	/* The file a user-space probe traces (its symbols are read early), or NULL. */
 	const char *(*file)(const struct probe *p);
+	/*
+	 * The offset in file() of the point the program being built fires at
+	 * (ctx->ip there), or -1: a return probe, or several points. Optional.
+	 */
+	long long (*probe_offset)(const struct probe *p);
 	/* What the program attaches to, for -v: "fentry vfs_read". */
 	void (*describe)(const struct probe *p, char *buf, size_t len);
 

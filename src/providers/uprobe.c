@@ -201,4 +201,5 @@ const struct provider uprobe_provider = {
 	.ctx_reg = user_ctx_reg,
 	.describe = user_describe,
 	.file = user_file,
+	.probe_offset = user_probe_offset,
 };

@@ -256,6 +256,17 @@ const char *user_file(const struct probe *p)
 	return up_of(p)->path;
 }
 
+long long user_probe_offset(const struct probe *p)
+{
+	const struct uprobe *u = up_of(p);
+
+	if (u->is_return)
+		return -1;
+	if (u->cur >= 0 && (size_t)u->cur < u->nlocs)
+		return (long long)u->locs[u->cur].offset;
+	return u->nlocs == 1 ? (long long)u->locs[0].offset : -1;
+}
+
 void user_describe(const struct probe *p, char *buf, size_t len)
 {
 	const struct uprobe *u = up_of(p);
@@ -264,6 +275,9 @@ void user_describe(const struct probe *p, char *buf, size_t len)
 		snprintf(buf, len, "%s %s (location %d of %zu, offset 0x%llx)",
 			 u->mech ? u->mech : "uprobe", u->what, u->cur + 1, u->nlocs,
 			 (unsigned long long)u->locs[u->cur].offset);
+	else if (u->nlocs == 1)
+		snprintf(buf, len, "%s %s (offset 0x%llx)", u->mech ? u->mech : "uprobe",
+			 u->what, (unsigned long long)u->locs[0].offset);
 	else
 		snprintf(buf, len, "%s %s", u->mech ? u->mech : "uprobe", u->what);
 }

@@ -60,6 +60,8 @@ int user_install(struct session *s, struct probe *p, bool per_loc);
 /* Provider operations both share. */
 int user_cleanup(struct probe *p);
 void user_free(struct probe *p);
+/* provider->probe_offset: the file offset of the location being built. */
+long long user_probe_offset(const struct probe *p);
 void user_describe(const struct probe *p, char *buf, size_t len);
 const char *user_file(const struct probe *p);
 void user_ctx_reg(const struct probe *p, const char *name, struct loc *out);

@@ -40,10 +40,18 @@ struct psym {
 	char *name;
 };
 
+/* A probed file placed in a process by the address its probe fired at. */
+struct uplace {
+	uint64_t start, end;	/* file offset 0 and the file's end, in the process */
+	struct ufile *file;
+};
+
 struct uproc {
 	pid_t pid;
 	struct umap *maps;
 	size_t nmaps;
+	struct uplace *placed;	/* for a process gone before its maps were read */
+	size_t nplaced;
 	bool missed;		/* maps were reread once for an unknown address */
 	struct psym *perf;	/* the perf map file, read on demand */
 	size_t nperf;
@@ -86,6 +94,7 @@ static void free_proc(struct uproc *p)
 	for (size_t i = 0; i < p->nmaps; i++)
 		free(p->maps[i].path);
 	free(p->maps);
+	free(p->placed);
 	for (size_t i = 0; i < p->nperf; i++)
 		free(p->perf[i].name);
 	free(p->perf);
@@ -261,16 +270,29 @@ static struct uproc *find_proc(struct usyms *u, pid_t pid, bool add)
 	return p;
 }
 
-static struct ufile *add_path(struct usyms *u, const char *path)
+/* The file at @path, read once; @size: its size. NULL if it cannot be read. */
+static struct ufile *path_file(struct usyms *u, const char *path, bool *added, uint64_t *size)
 {
 	struct stat st;
 
+	*added = false;
 	if (stat(path, &st))
 		return NULL;
+	if (size)
+		*size = (uint64_t)st.st_size;
 	for (size_t i = 0; i < u->nfiles; i++)
 		if (u->files[i]->dev == st.st_dev && u->files[i]->ino == st.st_ino)
-			return NULL;
+			return u->files[i];
+	*added = true;
 	return add_file(u, path, path, st.st_dev, st.st_ino);
+}
+
+static struct ufile *add_path(struct usyms *u, const char *path)
+{
+	bool added;
+	struct ufile *f = path_file(u, path, &added, NULL);
+
+	return added ? f : NULL;
 }
 
 void usyms_add_file(struct usyms *u, const char *path)
@@ -291,6 +313,26 @@ void usyms_add_file(struct usyms *u, const char *path)
 void usyms_note_pid(struct usyms *u, pid_t pid)
 {
 	find_proc(u, pid, true);
+}
+
+void usyms_place_file(struct usyms *u, pid_t pid, const char *path, uint64_t base)
+{
+	struct uproc *p = find_proc(u, pid, true);
+	uint64_t size = 0;
+	bool added;
+	struct ufile *f;
+
+	/* Maps read while the process ran are the truth. */
+	if (p->nmaps)
+		return;
+	for (size_t i = 0; i < p->nplaced; i++)
+		if (p->placed[i].start == base)
+			return;
+	f = path_file(u, path, &added, &size);
+	if (!f || !f->ok || base + size < base)
+		return;
+	p->placed = xrealloc(p->placed, (p->nplaced + 1) * sizeof(*p->placed));
+	p->placed[p->nplaced++] = (struct uplace){ .start = base, .end = base + size, .file = f };
 }
 
 /* The process's perf map: "START SIZE name" lines, for JIT code. */
@@ -383,6 +425,10 @@ int usyms_format_addr(struct usyms *u, pid_t pid, uint64_t addr, bool module, ch
 		return put_file_offset(f, addr - m->start, module, buf, len);
 	if (m && m->path && (f = m->file ? m->file : map_file(u, pid, m)))
 		return put_file_offset(f, addr - m->start + m->pgoff, module, buf, len);
+	for (size_t i = 0; !m && i < p->nplaced; i++)
+		if (addr >= p->placed[i].start && addr < p->placed[i].end)
+			return put_file_offset(p->placed[i].file, addr - p->placed[i].start, module,
+					       buf, len);
 	/* Anonymous executable memory: JIT code, named by the perf map if there is one. */
 	if (!p->perf_read)
 		read_perf_map(p);

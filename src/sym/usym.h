@@ -36,6 +36,12 @@ void usyms_add_file(struct usyms *u, const char *path);
 void usyms_note_pid(struct usyms *u, pid_t pid);
 
 /*
+ * @path is loaded in @pid with file offset 0 at @base (a probe fired there).
+ * Used only when @pid's maps could not be read: it exited first.
+ */
+void usyms_place_file(struct usyms *u, pid_t pid, const char *path, uint64_t base);
+
+/*
  * Format address @addr of process @pid as BCC does: "sym+0xoff [module]"
  * (@module), "sym+0xoff", or "[unknown]". Returns the length.
  */

@@ -7,10 +7,12 @@
  *   uf_leaf via uf_outer -> uf_middle -> uf_leaf (a stack to unwind)
  *   uf_lib(i) in libufunc.so, uf_dl(i) in libufunc_dl.so (dlopen'ed)
  * MODE "exit": _exit(0) right after the first call of uf_leaf.
+ * MODE "slow": 50 ms between iterations (a process to attach to with -p).
  * Built static with NO_DLOPEN (the VM lab): no dlopen'ed library.
  * Prints "done" at the end.
  */
 #include <dlfcn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +60,9 @@ int main(int argc, char **argv)
 	int (*dl)(int) = NULL;
 	char name[32];
 
+	const struct timespec step = { 0, 50 * 1000 * 1000 };
+	bool slow = argc > 2 && !strcmp(argv[2], "slow");
+
 	exit_after_leaf = argc > 2 && !strcmp(argv[2], "exit");
 	nanosleep(&pause, NULL);
 #ifndef NO_DLOPEN
@@ -74,6 +79,8 @@ int main(int argc, char **argv)
 		sum += uf_lib(i);
 		if (dl)
 			sum += dl(i);
+		if (slow)
+			nanosleep(&step, NULL);
 	}
 	printf("done %d\n", sum & 1);
 	return 0;
