@@ -6,6 +6,7 @@
 # make check      deps + build + every test (unit, fuzz, runtime, VM lab); SAN=1 for ASan+UBSan
 # make install    PREFIX=/usr/local
 # make bench      start-up and overhead figures against bpftrace
+# make bench-detach, bench-soak   attach/detach of many probes; a 10-minute soak
 # make fuzz       libFuzzer (clang) on the spec parser for FUZZ_SECONDS (default 60)
 
 VERSION := 0.1.0
@@ -65,7 +66,7 @@ USER_PROGS := $(addprefix $(UDIR)/,libufunc.so libufunc_dl.so ufunc ufunc-O0 ufu
 	ufunc-clang ufunc-lld ufunc-stripped ufunc-static usdt usdt-O0 usdt-clang usdt-static jit)
 
 
-.PHONY: all deps run check unit runtime vm-check vm-shell install bench clean \
+.PHONY: all deps run check unit runtime vm-check vm-shell install bench bench-detach bench-soak clean \
 	fuzz-driver fuzz fuzz-deps
 .DELETE_ON_ERROR:
 
@@ -210,6 +211,15 @@ install: $(ETRACE)
 bench: deps all
 	bench/startup.sh $(BENCH_ARGS) $(ETRACE)
 	bench/overhead.sh $(BENCH_ARGS) $(ETRACE)
+
+# Longer runs, not part of `make bench`: attaching and detaching 1, 50 and 700
+# tracepoints against bpftrace (about 6 minutes), and a 10-minute soak with a
+# slow reader that checks printed + lost against the calls made.
+bench-detach: deps all
+	bench/detach.sh $(BENCH_ARGS) $(ETRACE)
+
+bench-soak: deps all
+	bench/soak.sh $(BENCH_ARGS) $(ETRACE)
 
 # fuzz: libFuzzer with ASan+UBSan on the spec and format parsers, built by clang
 # straight from the sources they need. The seeds are copied into
