@@ -14,6 +14,7 @@
 
 #include "arch/arch.h"
 #include "providers/user.h"
+#include "sym/ifunc.h"
 #include "util.h"
 
 #define MAX_LOCS 64
@@ -45,10 +46,11 @@ static void unknown_function(struct session *s, struct probe *p, const struct up
 }
 
 /* An IFUNC: name the functions it may choose (__strlen_avx2 ...). */
-static void ifunc_refused(struct probe *p, struct uprobe *u, const struct elf_sym *sym)
+static void ifunc_refused(struct session *s, struct probe *p, struct uprobe *u,
+			  const struct elf_sym *sym)
 {
 	char *under = xasprintf("__%s_", sym->name), *plain = xasprintf("%s_", sym->name);
-	struct strbuf impl = { 0 };
+	struct strbuf impl = { 0 }, why = { 0 };
 	size_t n = 0;
 
 	elf_add_debug_symbols(&u->elf);
@@ -63,13 +65,45 @@ static void ifunc_refused(struct probe *p, struct uprobe *u, const struct elf_sy
 			continue;
 		sb_printf(&impl, "%s%s", n++ ? ", " : "", name);
 	}
-	pr_err("probe %d, column %d: %s is an IFUNC: the program calls an implementation "
-	       "chosen at start-up%s%s%s", p->spec.index, p->spec.function_col, u->what,
-	       n ? " (" : "; its implementations are not named in the file",
-	       n ? impl.buf : "", n ? "): probe one of them" : "");
+	if (s->opt.pid)
+		sb_printf(&why, "process %d has not resolved it yet", (int)s->opt.pid);
+	else
+		sb_printf(&why, "the program calls an implementation chosen at start-up");
+	if (n)
+		sb_printf(&why, " (%s): probe one of them", impl.buf);
+	else
+		sb_printf(&why, "; its implementations are not named in the file");
+	pr_err("probe %d, column %d: %s is an IFUNC: %s", p->spec.index, p->spec.function_col,
+	       u->what, why.buf);
 	sb_free(&impl);
+	sb_free(&why);
 	free(under);
 	free(plain);
+}
+
+/*
+ * With -p: the implementation the process resolved, probed instead of the
+ * resolver. Named from the debug symbols when there are some; else @tmp
+ * stands for it.
+ */
+static const struct elf_sym *ifunc_impl(struct session *s, struct probe *p, struct uprobe *u,
+					const struct elf_sym *sym, struct elf_sym *tmp)
+{
+	const struct elf_sym *impl;
+	uint64_t addr;
+
+	if (!s->opt.pid || ifunc_resolved(s->opt.pid, &u->elf, sym->name, sym->addr, &addr))
+		return NULL;
+	elf_add_debug_symbols(&u->elf);
+	impl = elf_sym_at(&u->elf, addr);
+	if (!impl || impl->addr != addr) {
+		*tmp = (struct elf_sym){ .name = sym->name, .addr = addr };
+		impl = tmp;
+	}
+	pr_verbose(s->opt.verbose, "probe %d: %s is an IFUNC; process %d uses %s (0x%llx)\n",
+		   p->spec.index, u->what, (int)s->opt.pid, impl == tmp ? "an unnamed function" :
+		   impl->name, (unsigned long long)addr);
+	return impl;
 }
 
 static int add_loc(struct probe *p, struct uprobe *u, const struct elf_sym *sym)
@@ -123,12 +157,15 @@ static int uprobe_resolve(struct session *s, struct probe *p)
 		return ERR_USAGE;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (found[i]->ifunc) {
-			ifunc_refused(p, u, found[i]);
+		const struct elf_sym *impl = found[i];
+		struct elf_sym tmp;
+
+		if (impl->ifunc && !(impl = ifunc_impl(s, p, u, found[i], &tmp))) {
+			ifunc_refused(s, p, u, found[i]);
 			return ERR_USAGE;
 		}
 		/* Static functions of one name in several files: all of them. */
-		if ((ret = add_loc(p, u, found[i])))
+		if ((ret = add_loc(p, u, impl)))
 			return ret;
 	}
 	p->func_name = xstrdup(ps->function);

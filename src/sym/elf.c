@@ -47,6 +47,7 @@ static void add_sym(struct elf_file *f, const char *name, const char *version, b
 	e->size = s->st_size;
 	e->ifunc = GELF_ST_TYPE(s->st_info) == STT_GNU_IFUNC;
 	e->weak = GELF_ST_BIND(s->st_info) == STB_WEAK;
+	e->local = GELF_ST_BIND(s->st_info) == STB_LOCAL;
 	e->from_symtab = from_symtab;
 }
 
@@ -164,17 +165,32 @@ static void read_symtab(struct elf_file *f, Elf *elf, Elf_Scn *scn, GElf_Shdr *s
 	}
 }
 
-/* Best name first at one address: global, default version, from .symtab. */
+static size_t underscores(const char *name)
+{
+	return strspn(name, "_");
+}
+
+/*
+ * Best name first at one address: the one users call. Visible before local
+ * (malloc, not __GI___libc_malloc), the default version, fewer leading
+ * underscores (open, not __libc_open64, though open is only a weak alias),
+ * then global before weak.
+ */
 static int cmp_sym(const void *a, const void *b)
 {
 	const struct elf_sym *x = a, *y = b;
+	size_t ux = underscores(x->name), uy = underscores(y->name);
 
 	if (x->addr != y->addr)
 		return x->addr < y->addr ? -1 : 1;
-	if (x->weak != y->weak)
-		return x->weak ? 1 : -1;
+	if (x->local != y->local)
+		return x->local ? 1 : -1;
 	if (x->default_ver != y->default_ver)
 		return x->default_ver ? -1 : 1;
+	if (ux != uy)
+		return ux < uy ? -1 : 1;
+	if (x->weak != y->weak)
+		return x->weak ? 1 : -1;
 	return strcmp(x->name, y->name);
 }
 
@@ -698,4 +714,67 @@ int elf_symbol_addr(const char *path, const char *name, uint64_t *addr)
 	elf_end(elf);
 	close(fd);
 	return ret;
+}
+
+#if defined(__x86_64__)
+#define R_SLOT(t) ((t) == R_X86_64_JUMP_SLOT || (t) == R_X86_64_GLOB_DAT || (t) == R_X86_64_64)
+#define R_IRELATIVE R_X86_64_IRELATIVE
+#elif defined(__aarch64__)
+#define R_SLOT(t) ((t) == R_AARCH64_JUMP_SLOT || (t) == R_AARCH64_GLOB_DAT || (t) == R_AARCH64_ABS64)
+#define R_IRELATIVE R_AARCH64_IRELATIVE
+#endif
+
+/* The slots one SHT_RELA section fills with @name's address (or @resolver's result). */
+static size_t rela_slots(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const char *name,
+			 uint64_t resolver, uint64_t *slots, size_t n, size_t max)
+{
+	Elf_Scn *symscn = elf_getscn(elf, sh->sh_link);
+	Elf_Data *d = elf_getdata(scn, NULL), *syms = symscn ? elf_getdata(symscn, NULL) : NULL;
+	GElf_Shdr symsh;
+
+	if (!d || !sh->sh_entsize || !symscn || !gelf_getshdr(symscn, &symsh))
+		return n;
+	for (size_t i = 0; i < d->d_size / sh->sh_entsize && n < max; i++) {
+		GElf_Rela r;
+		GElf_Sym s;
+		const char *sname;
+		uint64_t type;
+
+		if (!gelf_getrela(d, (int)i, &r))
+			break;
+		type = GELF_R_TYPE(r.r_info);
+		if (type == R_IRELATIVE && resolver && (uint64_t)r.r_addend == resolver) {
+			slots[n++] = r.r_offset;
+			continue;
+		}
+		if (!R_SLOT(type) || !GELF_R_SYM(r.r_info) || !syms ||
+		    !gelf_getsym(syms, (int)GELF_R_SYM(r.r_info), &s))
+			continue;
+		sname = elf_strptr(elf, symsh.sh_link, s.st_name);
+		if (sname && !strcmp(sname, name))
+			slots[n++] = r.r_offset;
+	}
+	return n;
+}
+
+size_t elf_reloc_slots(const char *path, const char *name, uint64_t resolver, uint64_t *slots,
+		       size_t max)
+{
+	Elf_Scn *scn = NULL;
+	char err[64];
+	size_t n = 0;
+	int fd;
+	Elf *elf = open_elf(path, &fd, err, sizeof(err));
+
+	if (!elf)
+		return 0;
+	while (n < max && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_RELA)
+			n = rela_slots(elf, scn, &sh, name, resolver, slots, n, max);
+	}
+	elf_end(elf);
+	close(fd);
+	return n;
 }

@@ -30,6 +30,7 @@ struct elf_sym {
 	uint64_t size;
 	bool ifunc;		/* STT_GNU_IFUNC: a resolver, not the function */
 	bool weak;
+	bool local;		/* STB_LOCAL: a name only the file itself knows */
 	bool from_symtab;	/* .symtab (full) rather than .dynsym (exported) */
 };
 
@@ -100,6 +101,15 @@ size_t elf_find(const struct elf_file *f, const char *name, const struct elf_sym
  * names), read from @path's symbol tables. 0 or -ENOENT.
  */
 int elf_symbol_addr(const char *path, const char *name, uint64_t *addr);
+
+/*
+ * Where the dynamic linker stores the address of function @name in the file
+ * at @path: the virtual addresses of its GOT slots (JUMP_SLOT, GLOB_DAT and
+ * absolute relocations against @name, and IRELATIVE ones whose resolver is
+ * at @resolver, 0: none). At most @max into @slots; returns how many.
+ */
+size_t elf_reloc_slots(const char *path, const char *name, uint64_t resolver, uint64_t *slots,
+		       size_t max);
 
 /* The function containing @addr (or the nearest one below it), or NULL. */
 const struct elf_sym *elf_sym_at(const struct elf_file *f, uint64_t addr);

@@ -144,23 +144,37 @@ static char *from_maps(const char *name, pid_t pid)
 	return found;
 }
 
+struct first {
+	pid_t pid;
+	char *found;		/* as etrace opens it */
+};
+
 static void first_path(const char *name, const char *path, void *arg)
 {
-	char **out = arg;
+	struct first *f = arg;
+	char *real;
 
-	if (!*out && is_file(path))
-		*out = xstrdup(path);
+	(void)name;
+	if (f->found)
+		return;
+	real = in_root(f->pid, path);
+	if (is_file(real))
+		f->found = real;
+	else
+		free(real);
 }
 
-/* "c" -> libc.so.6 through the cache; "libc.so.6" itself too. */
-static char *from_cache(const char *name)
+/* "c" -> libc.so.6 through the cache (the process's own with -p); "libc.so.6" itself too. */
+static char *from_cache(const char *name, pid_t pid)
 {
 	char *prefix = strncmp(name, "lib", 3) ? xasprintf("lib%s.so", name) : xstrdup(name);
-	char *found = NULL;
+	char *cache = in_root(pid, LD_CACHE);
+	struct first f = { .pid = pid };
 
-	libpath_cache_each(LD_CACHE, prefix, first_path, &found);
+	libpath_cache_each(cache, prefix, first_path, &f);
 	free(prefix);
-	return found;
+	free(cache);
+	return f.found;
 }
 
 static char *from_path_env(const char *name, pid_t pid)
@@ -199,7 +213,7 @@ char *libpath_resolve(const char *name, pid_t pid, char *err, size_t errlen)
 		free(found);
 		return NULL;
 	}
-	if ((pid && (found = from_maps(name, pid))) || (found = from_cache(name)) ||
+	if ((pid && (found = from_maps(name, pid))) || (found = from_cache(name, pid)) ||
 	    (found = from_path_env(name, pid)))
 		return found;
 	snprintf(err, errlen, "cannot find library or program '%s'%s", name,

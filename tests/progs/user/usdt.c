@@ -3,8 +3,9 @@
  * usdt [N]: USDT fixture (sys/sdt.h). Fires etrace_test:args (i, l, s, c,
  * *p, str), etrace_test:mem (an array element through base+index*8, a
  * %rip-relative char, a local, a constant) and etrace_test:inlined at two
- * places, N times. Every probe has a semaphore; "semaphore set" is printed
- * when etrace_test:args is being traced.
+ * places, and etrace_test:regs (values in r10d, r8b and cx, and a function
+ * pointer: args), N times. Every probe has a semaphore; "semaphore set" is
+ * printed when etrace_test:args is being traced.
  */
 #define _SDT_HAS_SEMAPHORES 1
 #include <sys/sdt.h>
@@ -16,6 +17,7 @@
 unsigned short etrace_test_args_semaphore __attribute__((unused, section(".probes")));
 unsigned short etrace_test_inlined_semaphore __attribute__((unused, section(".probes")));
 unsigned short etrace_test_mem_semaphore __attribute__((unused, section(".probes")));
+unsigned short etrace_test_regs_semaphore __attribute__((unused, section(".probes")));
 char gch = 'g';
 long garr[8] = { 10, 11, 12, 13, 14, 15, 16, 17 };
 
@@ -33,6 +35,16 @@ __attribute__((noinline)) void args(int i, long l, short s, signed char c, long 
 		printf("semaphore set\n");
 }
 
+/* Operands in registers chosen here, as their narrow parts: %r10d, %r8b, %cx. */
+__attribute__((noinline)) void regs(int v)
+{
+	register int r10v __asm__("r10") = v * 3;
+	register signed char r8v __asm__("r8") = (signed char)(v - 100);
+	register short cxv __asm__("rcx") = (short)(v * -100);
+
+	DTRACE_PROBE4(etrace_test, regs, r10v, r8v, cxv, &args);
+}
+
 int main(int argc, char **argv)
 {
 	const struct timespec pause = { 0, 100 * 1000 * 1000 };
@@ -47,6 +59,7 @@ int main(int argc, char **argv)
 		args(k - 5, -7000000000L, -300, -9, &x, str);
 		inlined(k);
 		inlined(k * 2);
+		regs(k + 7);
 	}
 	return 0;
 }
