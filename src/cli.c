@@ -169,13 +169,21 @@ static bool parse_pid_opt(const char *opt, const char *arg, const char *what, pi
 	return true;
 }
 
+/* "kprobe", "uprobe-legacy", or one of each: "kprobe,uprobe-legacy". */
 static bool parse_mechanism(const char *arg, struct options *opt)
 {
-	if (kmech_parse(arg, &opt->mechanism))
-		return true;
-	pr_err("unknown mechanism '%s' (expected fentry, kprobe, kprobe-multi or kprobe-legacy)",
-	       arg);
-	return false;
+	char *list = xstrdup(arg), *save = NULL;
+	bool ok = *arg != '\0';
+
+	for (char *m = strtok_r(list, ",", &save); m && ok; m = strtok_r(NULL, ",", &save)) {
+		if (kmech_parse(m, &opt->mechanism) || umech_parse(m, &opt->umechanism))
+			continue;
+		pr_err("unknown mechanism '%s' (expected fentry, kprobe, kprobe-multi, "
+		       "kprobe-legacy, uprobe or uprobe-legacy)", m);
+		ok = false;
+	}
+	free(list);
+	return ok;
 }
 
 /* -s FILE[,FILE...]: symbol files for stripped binaries, matched by build-id. */

@@ -136,5 +136,7 @@ void session_teardown(struct session *s)
 	s->opt.nsymfiles = 0;
 	sb_free(&s->line);
 	sb_free(&s->msg);
+	free(s->ufix);
+	free(s->ubid_fix);
 	sink_close(&s->out);
 }

@@ -25,6 +25,7 @@ struct ring_buffer;
 struct tp_format;
 struct fmt_spec;
 struct btf;
+struct bpf_stack_build_id;
 
 /* How kernel functions are probed: --mechanism (names in providers/mech.h). */
 enum kmech {
@@ -33,6 +34,13 @@ enum kmech {
 	KMECH_KPROBE,		/* kprobe/kretprobe through the perf kprobe PMU */
 	KMECH_KPROBE_MULTI,	/* many functions with one kprobe_multi link */
 	KMECH_KPROBE_LEGACY,	/* kprobe_events in tracefs: the last resort */
+};
+
+/* How user functions and USDT probes are attached (--mechanism). */
+enum umech {
+	UMECH_AUTO,		/* the perf uprobe PMU, else uprobe_events */
+	UMECH_UPROBE,		/* the perf uprobe PMU only */
+	UMECH_UPROBE_LEGACY,	/* uprobe_events in tracefs only */
 };
 
 struct options {
@@ -60,7 +68,8 @@ struct options {
 	const char *cgroup_path;	/* -c */
 	char **symfiles;		/* -s: extra symbol files */
 	size_t nsymfiles;
-	enum kmech mechanism;		/* --mechanism / $ETRACE_MECHANISM */
+	enum kmech mechanism;		/* --mechanism / $ETRACE_MECHANISM: kernel functions */
+	enum umech umechanism;		/* ... user functions and USDT */
 	char **probe_args;
 	int nprobe_args;
 };
@@ -103,6 +112,11 @@ struct probe {
 	char *func_name;	/* FUNC column */
 	bool records_func_ip;	/* FUNC is the function hit (patterns): record its address */
 	bool stack_from_func;	/* stacks start with unwinder frames above the probed function */
+	/*
+	 * User probes at a function's first instruction: the caller's return
+	 * address is at the stack pointer, not yet in the frame-pointer chain.
+	 */
+	bool ustack_at_entry;
 	const struct tp_format *fields;	/* args->FIELD: the tracepoint's format */
 	struct layout layout;	/* the compiler's */
 	struct probe_rt rt;	/* the runtime's */
@@ -167,6 +181,9 @@ struct session {
 	struct features features;	/* what the kernel allows, probed on demand */
 	struct strbuf line;	/* output scratch: the line being built */
 	struct strbuf msg;	/* output scratch: the formatted message */
+	/* output scratch: a user stack with a caller put in (ustack_at_entry) */
+	uint64_t *ufix;
+	struct bpf_stack_build_id *ubid_fix;
 };
 
 void session_init(struct session *s);

@@ -42,6 +42,8 @@ struct arch {
 	 * address (x86 reports the address after its int3).
 	 */
 	int kprobe_ip_bias;
+	/* User addresses are below this (a frame above it is no return address). */
+	unsigned long long user_top;
 	const struct arch_syscall_abi *syscalls;	/* native first */
 	size_t nsyscalls;
 	/* The member names of struct pt_regs (ctx->dx), with their offsets. */

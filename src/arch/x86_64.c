@@ -61,6 +61,7 @@ const struct arch arch_x86_64 = {
 	.sp = SP,
 	.fp = BP,
 	.kprobe_ip_bias = 1,
+	.user_top = 1ull << 56,		/* 5-level paging; 47 bits with 4 */
 	.syscalls = syscalls,
 	.nsyscalls = sizeof(syscalls) / sizeof(syscalls[0]),
 	.fields = fields,

@@ -30,7 +30,7 @@ int codegen_record_size(const struct session *s, const struct probe *p)
 	if (s->opt.kstack)
 		size += REC_STACK_BYTES;
 	if (s->opt.ustack)
-		size += REC_USTACK_BYTES + REC_UBID_BYTES;
+		size += REC_URET_BYTES + REC_USTACK_BYTES + REC_UBID_BYTES;
 	return (size + 7) & ~7;
 }
 
@@ -215,6 +215,31 @@ static void emit_kstack(struct cg *cg)
 }
 
 /*
+ * At a function's first instruction the return address is at the stack
+ * pointer: read it (bpf_probe_read_user zeroes it on a fault). Elsewhere 0.
+ */
+static void emit_entry_ret(struct cg *cg, int off)
+{
+	struct sinfo si = { .res = RES_LOC, .ty = { .kind = TY_INT, .size = 8 } };
+	struct ir *ir = cg->ir;
+	int args[3];
+	struct val v;
+
+	if (!cg->p->ustack_at_entry || !cg->p->prov->ctx_reg) {
+		ir_store_imm(ir, 8, cg->rec, (int16_t)off, 0);
+		return;
+	}
+	ir_comment(ir, "the return address at the stack pointer");
+	cg->p->prov->ctx_reg(cg->p, "sp", &si.loc);
+	v = cg_loc_value(cg, &si);
+	args[0] = rec_addr(cg, off);
+	args[1] = ir_vreg(ir);
+	ir_mov_imm(ir, args[1], 8);
+	args[2] = cg_int_reg(cg, &v);
+	ir_call(ir, BPF_FUNC_probe_read_user, -1, 3, args);
+}
+
+/*
  * The user stack, twice: addresses (for -a, and frames the kernel cannot
  * name a file for) and build-id + file offset per frame, which still
  * resolves once the process has exited.
@@ -226,6 +251,8 @@ static void emit_ustack(struct cg *cg)
 
 	if (cg->s->opt.kstack)
 		off += REC_STACK_BYTES;
+	emit_entry_ret(cg, off);
+	off += REC_URET_BYTES;
 	ir_comment(ir, "user stack into the record");
 	emit_get_stack(cg, off, REC_USTACK_BYTES, BPF_F_USER_STACK, REC_OFF(ustack_bytes));
 	emit_get_stack(cg, off + REC_USTACK_BYTES, REC_UBID_BYTES,

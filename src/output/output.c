@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch/arch.h"
 #include "compile/codegen.h"
 #include "output/output.h"
 #include "providers/provider.h"
@@ -86,24 +87,68 @@ static void decode_stack(struct session *s, struct event *ev, const unsigned cha
 	ev->kstack_frames = n;
 }
 
-static void decode_ustack(struct event *ev, const unsigned char *stack)
+/*
+ * A function-entry probe's caller, which the frame-pointer walk skipped
+ * (the function has not pushed its frame yet), becomes frame 1.
+ */
+static void insert_caller(struct session *s, struct event *ev, uint64_t ret)
+{
+	int n = ev->ustack_frames;
+
+	if (!ret || !n || (n > 1 && ev->ustack[1] == ret))
+		return;
+	if (!s->ufix) {
+		s->ufix = xcalloc(REC_USTACK_DEPTH + 1, sizeof(*s->ufix));
+		s->ubid_fix = xcalloc(REC_USTACK_DEPTH + 1, sizeof(*s->ubid_fix));
+	}
+	s->ufix[0] = ev->ustack[0];
+	s->ufix[1] = ret;
+	memcpy(s->ufix + 2, ev->ustack + 1, (size_t)(n - 1) * sizeof(*s->ufix));
+	ev->ustack = (const __u64 *)s->ufix;
+	if (ev->ubid) {
+		s->ubid_fix[0] = ev->ubid[0];
+		memset(&s->ubid_fix[1], 0, sizeof(s->ubid_fix[1]));
+		s->ubid_fix[1].status = BPF_STACK_BUILD_ID_IP;
+		s->ubid_fix[1].ip = ret;
+		memcpy(s->ubid_fix + 2, ev->ubid + 1, (size_t)(n - 1) * sizeof(*s->ubid_fix));
+		ev->ubid = s->ubid_fix;
+	}
+	ev->ustack_frames = n + 1;
+}
+
+static void decode_ustack(struct session *s, struct event *ev, const unsigned char *stack)
 {
 	const struct rec_hdr *h = ev->h;
 	int n = h->ustack_bytes / 8, nb = h->ubid_bytes / (int)sizeof(*ev->ubid);
+	uint64_t ret;
 
 	if (h->ustack_bytes < 0) {
 		ev->ustack_err = -h->ustack_bytes;
 		return;
 	}
+	memcpy(&ret, stack, sizeof(ret));
+	stack += REC_URET_BYTES;
 	ev->ustack = (const __u64 *)(const void *)stack;
 	if (n > REC_USTACK_DEPTH)
 		n = REC_USTACK_DEPTH;
 	while (n > 0 && !ev->ustack[n - 1])
 		n--;
+	/*
+	 * Frame-pointer walks end in whatever the outermost frame left in its
+	 * frame pointer's place (code built without frame pointers, _start):
+	 * a value that is no user address ends the stack.
+	 */
+	for (int i = 1; i < n; i++)
+		if (ev->ustack[i] < 4096 || ev->ustack[i] >= arch_current()->user_top) {
+			n = i;
+			break;
+		}
 	ev->ustack_frames = n;
 	/* Both walks saw the same stack; use the build-ids only if they line up. */
 	if (h->ubid_bytes > 0 && nb >= n)
 		ev->ubid = (const void *)(stack + REC_USTACK_BYTES);
+	if (ev->p->ustack_at_entry)
+		insert_caller(s, ev, ret);
 }
 
 int output_user_frame(struct session *s, const struct event *ev, int i, char *buf, size_t len)
@@ -111,8 +156,8 @@ int output_user_frame(struct session *s, const struct event *ev, int i, char *bu
 	const struct bpf_stack_build_id *b = ev->ubid ? &ev->ubid[i] : NULL;
 
 	if (b && b->status == BPF_STACK_BUILD_ID_VALID)
-		return usyms_format_build_id(s->usyms, b->build_id, BPF_BUILD_ID_SIZE, b->offset,
-					     buf, len);
+		return usyms_format_frame(s->usyms, (pid_t)(ev->h->pid_tgid >> 32), ev->ustack[i],
+					  b->build_id, BPF_BUILD_ID_SIZE, b->offset, buf, len);
 	return usyms_format_addr(s->usyms, (pid_t)(ev->h->pid_tgid >> 32), ev->ustack[i], true,
 				 buf, len);
 }
@@ -165,7 +210,7 @@ static bool decode(struct session *s, struct probe *p, const unsigned char *data
 	if (s->opt.kstack)
 		decode_stack(s, ev, data + sizeof(*h) + l->values_size);
 	if (s->opt.ustack)
-		decode_ustack(ev, data + sizeof(*h) + l->values_size +
+		decode_ustack(s, ev, data + sizeof(*h) + l->values_size +
 			      (s->opt.kstack ? REC_STACK_BYTES : 0));
 	return true;
 }

@@ -30,6 +30,17 @@ const char *kmech_name(enum kmech m)
 	return m < ARRAY_SIZE(kmech_names) ? kmech_names[m] : "?";
 }
 
+bool umech_parse(const char *name, enum umech *out)
+{
+	if (!strcmp(name, "uprobe"))
+		*out = UMECH_UPROBE;
+	else if (!strcmp(name, "uprobe-legacy"))
+		*out = UMECH_UPROBE_LEGACY;
+	else
+		return false;
+	return true;
+}
+
 bool kmech_parse(const char *name, enum kmech *out)
 {
 	for (size_t i = KMECH_FENTRY; i < ARRAY_SIZE(kmech_names); i++)

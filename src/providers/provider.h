@@ -155,6 +155,8 @@ bool module_loaded(const char *name);
 /* --mechanism names: "fentry", "kprobe", "kprobe-multi", "kprobe-legacy". */
 const char *kmech_name(enum kmech m);
 bool kmech_parse(const char *name, enum kmech *out);
+/* "uprobe", "uprobe-legacy" -> @out. */
+bool umech_parse(const char *name, enum umech *out);
 
 /* Fill @out as LOC_NONE with a printf-style reason. */
 void loc_none(struct loc *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -169,6 +169,7 @@ static int uprobe_resolve(struct session *s, struct probe *p)
 			return ret;
 	}
 	p->func_name = xstrdup(ps->function);
+	p->ustack_at_entry = !u->is_return && !ps->offset;
 	return 0;
 }
 

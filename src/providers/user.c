@@ -214,18 +214,26 @@ int user_install(struct session *s, struct probe *p, bool per_loc)
 	struct uprobe *u = up_of(p);
 	const char *tfs;
 
-	if (feature_has(s, FEAT_UPROBE))
+	bool pmu = feature_has(s, FEAT_UPROBE);
+
+	if (s->opt.umechanism == UMECH_UPROBE && !pmu) {
+		pr_err("probe %d: cannot attach to %s with --mechanism uprobe: the kernel has no "
+		       "uprobe PMU (/sys/bus/event_source/devices/uprobe)", p->spec.index, u->what);
+		return ERR_RUNTIME;
+	}
+	if (pmu && s->opt.umechanism != UMECH_UPROBE_LEGACY)
 		return install_with(s, p, per_loc, false);
-	/* No uprobe PMU: tracefs uprobe_events, removed again at exit. */
+	/* tracefs uprobe_events (no uprobe PMU, or asked for): removed again at exit. */
 	tfs = tracefs_dir(s);
 	if (!tfs)
 		return ERR_RUNTIME;
 	free(u->legacy_file);
 	u->legacy_file = xasprintf("%s/uprobe_events", tfs);
 	if (access(u->legacy_file, W_OK) || u->nlocs > MAX_LEGACY_LOCS) {
-		pr_err("probe %d: cannot attach to %s: the kernel has no uprobe PMU and %s",
-		       p->spec.index, u->what, u->nlocs > MAX_LEGACY_LOCS ?
-		       "too many locations for uprobe_events" : "no uprobe_events");
+		pr_err("probe %d: cannot attach to %s: %s%s", p->spec.index, u->what,
+		       pmu ? "" : "the kernel has no uprobe PMU and ",
+		       u->nlocs > MAX_LEGACY_LOCS ? "too many locations for uprobe_events" :
+		       "uprobe_events cannot be written");
 		return ERR_RUNTIME;
 	}
 	return install_with(s, p, per_loc, true);

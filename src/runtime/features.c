@@ -25,6 +25,7 @@ static const char *const names[FEAT_NR] = {
 	[FEAT_PERF_LINK] = "perf-link",
 	[FEAT_COOKIE] = "cookie",
 	[FEAT_UPROBE] = "uprobe",
+	[FEAT_UPROBE_EVENTS] = "uprobe-legacy",
 };
 
 const char *feature_name(enum feature f)
@@ -115,7 +116,9 @@ static bool probe(struct session *s, enum feature f)
 	case FEAT_KPROBE_MULTI:
 		return probe_kprobe_multi();
 	case FEAT_KPROBE_EVENTS:
-		fd = tracefs_dir(s) ? tracefs_open(s, "kprobe_events", O_WRONLY | O_APPEND) : -1;
+	case FEAT_UPROBE_EVENTS:
+		fd = tracefs_dir(s) ? tracefs_open(s, f == FEAT_KPROBE_EVENTS ? "kprobe_events" :
+						   "uprobe_events", O_WRONLY | O_APPEND) : -1;
 		if (fd >= 0)
 			close(fd);
 		return fd >= 0;

@@ -22,6 +22,7 @@ enum feature {
 	FEAT_PERF_LINK,		/* BPF links for perf events (5.15) */
 	FEAT_COOKIE,		/* bpf_get_attach_cookie() for kprobes (5.15) */
 	FEAT_UPROBE,		/* the perf uprobe PMU */
+	FEAT_UPROBE_EVENTS,	/* tracefs uprobe_events */
 	FEAT_NR,
 };
 

@@ -3,9 +3,11 @@
  * The layout of one event record in the BPF ring buffer, shared by the
  * code generator (which writes it in the kernel) and the consumer (which
  * reads it). A record is this header, then the probe's values at offsets
- * chosen by the compiler, then the kernel stack (with -K), then the user
- * stack twice (with -U): as addresses, and as build-id + file offset per
- * frame, which names the file even after the process has exited.
+ * chosen by the compiler, then the kernel stack (with -K), then with -U:
+ * the word at the user stack pointer (a function-entry probe's return
+ * address, which a frame-pointer walk misses) and the user stack twice:
+ * as addresses, and as build-id + file offset per frame, which names the
+ * file even after the process has exited.
  */
 #ifndef __ETRACE_RECORD_H
 #define __ETRACE_RECORD_H
@@ -19,6 +21,7 @@
 #define REC_STACK_BYTES (REC_STACK_DEPTH * 8)
 /* User stacks: each frame also takes a 32-byte build-id entry. */
 #define REC_USTACK_DEPTH 64
+#define REC_URET_BYTES 8
 #define REC_USTACK_BYTES (REC_USTACK_DEPTH * 8)
 #define REC_UBID_BYTES (REC_USTACK_DEPTH * 32)
 

@@ -408,8 +408,9 @@ static const struct umap *find_map(const struct uproc *p, uint64_t addr)
 	return NULL;
 }
 
-int usyms_format_addr(struct usyms *u, pid_t pid, uint64_t addr, bool module, char *buf,
-		      size_t len)
+/* @addr in @pid, as "sym+0xoff [module]"; -1 (nothing written) when nothing knows it. */
+static int lookup_addr(struct usyms *u, pid_t pid, uint64_t addr, bool module, char *buf,
+		       size_t len)
 {
 	struct uproc *p = find_proc(u, pid, true);
 	struct umap *m = (struct umap *)find_map(p, addr);
@@ -436,7 +437,15 @@ int usyms_format_addr(struct usyms *u, pid_t pid, uint64_t addr, bool module, ch
 		if (addr >= p->perf[i].start && addr < p->perf[i].start + p->perf[i].size)
 			return snprintf(buf, len, "%s+0x%" PRIx64 "%s", p->perf[i].name,
 					addr - p->perf[i].start, module ? " [perf-map]" : "");
-	return put(buf, len, NULL, 0, "unknown", false);
+	return -1;
+}
+
+int usyms_format_addr(struct usyms *u, pid_t pid, uint64_t addr, bool module, char *buf,
+		      size_t len)
+{
+	int n = lookup_addr(u, pid, addr, module, buf, len);
+
+	return n >= 0 ? n : put(buf, len, NULL, 0, "unknown", false);
 }
 
 static bool same_id(const struct elf_file *e, const unsigned char *id, size_t idlen)
@@ -444,16 +453,20 @@ static bool same_id(const struct elf_file *e, const unsigned char *id, size_t id
 	return e->build_id_len == idlen && !memcmp(e->build_id, id, idlen);
 }
 
-int usyms_format_build_id(struct usyms *u, const unsigned char *id, size_t idlen, uint64_t off,
-			  char *buf, size_t len)
+int usyms_format_frame(struct usyms *u, pid_t pid, uint64_t addr, const unsigned char *id,
+		       size_t idlen, uint64_t off, char *buf, size_t len)
 {
 	char hex[2 * ELF_BUILD_ID_MAX + 1] = "", *path;
 	struct elf_file key = { .build_id_len = idlen };
 	struct ufile *f;
+	int n;
 
 	for (size_t i = 0; i < u->nfiles; i++)
 		if (same_id(&u->files[i]->elf, id, idlen))
 			return put_file_offset(u->files[i], off, true, buf, len);
+	/* The process's mappings name the file as it is called. */
+	if ((n = lookup_addr(u, pid, addr, true, buf, len)) >= 0)
+		return n;
 	/* A file never seen mapped: its debug file, or an -s file, has the symbols. */
 	if (idlen < 2 || idlen > ELF_BUILD_ID_MAX)
 		return put(buf, len, NULL, 0, "unknown", false);

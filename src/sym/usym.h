@@ -48,8 +48,13 @@ void usyms_place_file(struct usyms *u, pid_t pid, const char *path, uint64_t bas
 int usyms_format_addr(struct usyms *u, pid_t pid, uint64_t addr, bool module,
 		      char *buf, size_t len);
 
-/* The same for offset @off of the file with build-id @id (@idlen bytes). */
-int usyms_format_build_id(struct usyms *u, const unsigned char *id, size_t idlen, uint64_t off,
-			  char *buf, size_t len);
+/*
+ * The same for a stack frame the kernel also gave as offset @off of the
+ * file with build-id @id (@idlen bytes): a file already read with that
+ * build-id, else the process's mappings, else the debug file or -s file
+ * with that build-id. So frames of processes that have exited resolve.
+ */
+int usyms_format_frame(struct usyms *u, pid_t pid, uint64_t addr, const unsigned char *id,
+		       size_t idlen, uint64_t off, char *buf, size_t len);
 
 #endif /* __ETRACE_USYM_H */

@@ -3,7 +3,7 @@
  * etrace-runner: runs the end-to-end cases of the tests/runtime case files.
  *
  *   etrace-runner [--etrace PATH] [--progs DIR] [--features a,b,-c]
- *                 [--no-feature F] [--only-requires F] [--filter SUBSTR]
+ *                 [--no-feature F] [--only-requires F[,F...]] [--filter SUBSTR]
  *                 [-v] FILE...
  *
  * A case file holds blocks separated by blank lines; '#' lines are
@@ -471,6 +471,14 @@ static bool etrace_features(struct runner *r)
 	return answered;
 }
 
+static bool static_user_progs(const struct runner *r)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/user/ufunc-static", r->progs);
+	return access(path, X_OK) == 0;
+}
+
 static void detect_features(struct runner *r)
 {
 	if (r->root)
@@ -496,8 +504,9 @@ static void detect_features(struct runner *r)
 		add_feature(r, "module-btf");
 	if (tracefs_usable(r))
 		add_feature(r, "tracefs");
-	if (path_exists("/sys/bus/event_source/devices/uprobe"))
-		add_feature(r, "uprobes");
+	/* The statically linked user fixtures (all the VM lab has). */
+	if (static_user_progs(r))
+		add_feature(r, "user-static");
 }
 
 /* ---- placeholders and regular expressions ----------------------------- */
@@ -1819,6 +1828,17 @@ static const char *missing_feature(const struct runner *r,
 	return sb->len ? sb->data : NULL;
 }
 
+/* Whether @word is one of the comma-separated @list. */
+static bool in_list(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; p; p = strchr(p, ','), p = p ? p + 1 : NULL)
+		if (!strncmp(p, word, n) && (p[n] == ',' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
 static bool selected(const struct runner *r, const struct tcase *tc)
 {
 	bool found = !r->only_requires;
@@ -1826,7 +1846,7 @@ static bool selected(const struct runner *r, const struct tcase *tc)
 	if (r->filter && !strstr(tc->name, r->filter))
 		return false;
 	for (size_t i = 0; !found && i < tc->nreq; i++)
-		found = !strcmp(tc->req[i], r->only_requires);
+		found = in_list(r->only_requires, tc->req[i]);
 	return found;
 }
 
@@ -1854,7 +1874,7 @@ static void run_all(struct runner *r)
 static void usage(FILE *f)
 {
 	fputs("usage: etrace-runner [--etrace PATH] [--progs DIR] [--features a,b,-c]\n"
-	      "                     [--no-feature F] [--only-requires F] [--filter SUBSTR]\n"
+	      "                     [--no-feature F] [--only-requires F[,F...]] [--filter SUBSTR]\n"
 	      "                     [-v] FILE...\n", f);
 }
 

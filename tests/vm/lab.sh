@@ -306,6 +306,13 @@ build_initrd() {
             require_static "$f"
             install -m 0755 "$f" "$stage/progs/"
         done
+        # User-space fixtures: only the static builds run in the busybox guest.
+        mkdir -p "$stage/progs/user"
+        for f in "$build"/progs/user/*-static; do
+            [ -f "$f" ] || continue
+            require_static "$f"
+            install -m 0755 "$f" "$stage/progs/user/"
+        done
         for f in "$CASES_DIR"/*.case; do
             [ -f "$f" ] && install -m 0644 "$f" "$stage/cases/"
         done
