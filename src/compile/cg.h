@@ -114,7 +114,8 @@ struct sinfo {
 
 /* The semantic pass's results for one program: a table keyed by node. */
 struct sema {
-	struct sinfo *nodes;
+	/* Each entry allocated on its own: callers keep pointers across node(). */
+	struct sinfo **nodes;
 	size_t n, cap;
 	int *index;		/* open addressing over .nodes, -1: empty */
 	size_t index_cap;

@@ -57,7 +57,7 @@ static void reindex(struct sema *sm)
 	sm->index = xmalloc(sm->index_cap * sizeof(*sm->index));
 	memset(sm->index, 0xff, sm->index_cap * sizeof(*sm->index));
 	for (size_t i = 0; i < sm->n; i++) {
-		size_t h = slot_of(sm->nodes[i].e, sm->index_cap);
+		size_t h = slot_of(sm->nodes[i]->e, sm->index_cap);
 
 		while (sm->index[h] >= 0)
 			h = (h + 1) & (sm->index_cap - 1);
@@ -73,8 +73,7 @@ static struct sinfo *node(struct cg *cg, const struct expr *e)
 	size_t h;
 
 	sm->nodes = grow_array(sm->nodes, &sm->cap, sm->n + 1, sizeof(*sm->nodes));
-	si = &sm->nodes[sm->n++];
-	memset(si, 0, sizeof(*si));
+	si = sm->nodes[sm->n++] = xcalloc(1, sizeof(*si));
 	si->e = e;
 	si->ty = ty_int(4, true);
 	si->where = SV_CONST;
@@ -99,13 +98,15 @@ const struct sinfo *sema_of(const struct cg *cg, const struct expr *e)
 	if (!sm->index_cap)
 		return NULL;
 	for (h = slot_of(e, sm->index_cap); sm->index[h] >= 0; h = (h + 1) & (sm->index_cap - 1))
-		if (sm->nodes[sm->index[h]].e == e)
-			return &sm->nodes[sm->index[h]];
+		if (sm->nodes[sm->index[h]]->e == e)
+			return sm->nodes[sm->index[h]];
 	return NULL;
 }
 
 void sema_free(struct sema *sm)
 {
+	for (size_t i = 0; i < sm->n; i++)
+		free(sm->nodes[i]);
 	free(sm->nodes);
 	free(sm->index);
 	memset(sm, 0, sizeof(*sm));

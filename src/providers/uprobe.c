@@ -145,8 +145,14 @@ static int uprobe_resolve(struct session *s, struct probe *p)
 	u = up_of(p);
 	u->is_return = ps->type == 'r';
 	n = elf_find(&u->elf, ps->function, found, MAX_LOCS);
-	if (!n && (elf_add_debug_symbols(&u->elf) | add_symbol_files(s, u)))
-		n = elf_find(&u->elf, ps->function, found, MAX_LOCS);
+	if (!n) {
+		/* Both: a debug file, and -s files (which may hold what it lacks). */
+		bool more = elf_add_debug_symbols(&u->elf);
+
+		more |= add_symbol_files(s, u);
+		if (more)
+			n = elf_find(&u->elf, ps->function, found, MAX_LOCS);
+	}
 	if (!n) {
 		unknown_function(s, p, u);
 		return ERR_USAGE;

@@ -7,6 +7,7 @@
  * Notes come from files anyone may have written: nothing is trusted.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@ static bool parse_disp(const struct usdt_arg_env *env, const char **p, int64_t *
 		       bool *is_sym, struct loc *out)
 {
 	char *end, sym[128];
+	long long num;
 	size_t n = 0;
 	uint64_t addr;
 
@@ -62,9 +64,14 @@ static bool parse_disp(const struct usdt_arg_env *env, const char **p, int64_t *
 	}
 	if (**p == '(' || **p == '\0' || isspace((unsigned char)**p))
 		return true;
-	*disp += (int64_t)strtoll(*p, &end, 0);
+	errno = 0;
+	num = strtoll(*p, &end, 0);
 	if (end == *p) {
 		loc_none(out, "cannot read the operand at '%.16s'", *p);
+		return false;
+	}
+	if (errno == ERANGE || __builtin_add_overflow(*disp, (int64_t)num, disp)) {
+		loc_none(out, "the displacement at '%.16s' is out of range", *p);
 		return false;
 	}
 	*p = end;
@@ -103,7 +110,7 @@ static bool parse_mem(const struct usdt_arg_env *env, const char *p, struct loc 
 			return false;
 		}
 		out->base = a->ip;
-		out->disp = disp - (int64_t)env->pc;
+		out->disp = (int64_t)((uint64_t)disp - env->pc);
 		return true;
 	}
 	if (*p != ',' && (out->base = full_reg(&p, out, "base")) < 0)
@@ -137,7 +144,7 @@ void usdt_parse_arg(const char *tok, const struct usdt_arg_env *env, struct loc 
 	out->base = out->index = -1;
 	out->user_ptr = true;
 	out->is_signed = size < 0;
-	out->size = (int)(size < 0 ? -size : size);
+	out->size = size >= -8 && size <= 8 ? (int)(size < 0 ? -size : size) : 0;
 	if (out->size != 1 && out->size != 2 && out->size != 4 && out->size != 8) {
 		loc_none(out, "argument size %ld is not 1, 2, 4 or 8 bytes", size);
 		return;

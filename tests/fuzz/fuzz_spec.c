@@ -27,6 +27,7 @@
 #include "compile/codegen.h"
 #include "output/format.h"
 #include "providers/provider.h"
+#include "providers/usdt_arg.h"
 #include "session.h"
 #include "spec/spec.h"
 #include "types/tpformat.h"
@@ -209,6 +210,41 @@ static void fuzz_spec(const char *text)
 	free(err);
 }
 
+static int fuzz_sym(const char *name, uint64_t *addr, void *arg)
+{
+	(void)arg;
+	*addr = strlen(name) * 4096;
+	return name[0] == 'x' ? -1 : 0;
+}
+
+/*
+ * A USDT argument operand, as a file's .note.stapsdt may hold anything:
+ * every word of the input is one operand, in a position-independent file
+ * and in a fixed one. A location must come out sane or say why not.
+ */
+static void fuzz_usdt_arg(const char *text)
+{
+	char *copy = xstrdup(text), *save = NULL;
+
+	for (char *tok = strtok_r(copy, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save))
+		for (int pic = 0; pic < 2; pic++) {
+			struct usdt_arg_env env = { .file = "f", .pic = pic, .pc = 0x1000,
+						    .sym_addr = fuzz_sym };
+			struct loc l;
+
+			usdt_parse_arg(tok, &env, &l);
+			if (l.kind == LOC_NONE && (!memchr(l.why, '\0', sizeof(l.why)) || !l.why[0]))
+				abort();
+			if (l.kind != LOC_NONE && l.size != 1 && l.size != 2 && l.size != 4 &&
+			    l.size != 8)
+				abort();
+			if (l.kind == LOC_MEM && l.scale != 1 && l.scale != 2 && l.scale != 4 &&
+			    l.scale != 8)
+				abort();
+		}
+	free(copy);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text = xmalloc(size + 1), *err;
@@ -243,6 +279,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(params);
 
 	fuzz_format(text, 1);
+	fuzz_usdt_arg(text);
 
 	free(text);
 	return 0;
