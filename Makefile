@@ -29,7 +29,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes 
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Isrc -MMD -MP \
 	-DETRACE_VERSION='"$(VERSION)"'
-LIBS := -lbpf -lelf -lz
+LIBS := -lbpf -lelf -lz -llzma
 
 ifeq ($(SAN),1)
 # Sanitizers need the dynamic runtime: no -static in this mode.
@@ -63,7 +63,7 @@ UDIR := $(BUILD)/progs/user
 UCC = $(CC) -g -fno-omit-frame-pointer -Wall -Wextra -Werror
 ULIBS = -L$(UDIR) -lufunc -ldl -Wl,--disable-new-dtags,-rpath,'$$ORIGIN'
 USER_PROGS := $(addprefix $(UDIR)/,libufunc.so libufunc_dl.so ufunc ufunc-O0 ufunc-nopie \
-	ufunc-clang ufunc-lld ufunc-stripped ufunc-static usdt usdt-O0 usdt-clang usdt-static jit)
+	ufunc-clang ufunc-lld ufunc-stripped ufunc-minidebug ufunc-static usdt usdt-O0 usdt-clang usdt-static jit)
 
 
 .PHONY: all deps run check unit runtime vm-check vm-shell install bench bench-detach bench-soak clean \
@@ -75,7 +75,7 @@ all: $(ETRACE) $(RUNNER) $(PROGS) $(USER_PROGS)
 # Packages: build (libbpf, libelf, zlib static archives), tests (bpftool to
 # look for leftover programs, busybox/qemu/cpio for the VM lab), bench (bpftrace),
 # fuzz (clang, which ships libFuzzer) only for make fuzz.
-DEPS := gcc make libc6-dev libbpf-dev libelf-dev zlib1g-dev linux-libc-dev \
+DEPS := gcc make libc6-dev libbpf-dev libelf-dev zlib1g-dev liblzma-dev linux-libc-dev \
 	bpftool busybox-static qemu-system-x86 cpio gzip xz-utils zstd kmod \
 	util-linux procps passwd strace \
 	clang lld binutils systemtap-sdt-dev libc6-dbg
@@ -154,6 +154,21 @@ $(UDIR)/ufunc-stripped: $(UDIR)/ufunc
 	$(call msg,STRIP,$@)
 	$(Q)objcopy --only-keep-debug $< $@.debug && objcopy --strip-all $< $@ && \
 		cd $(UDIR) && objcopy --add-gnu-debuglink=ufunc-stripped.debug ufunc-stripped
+# Stripped, with MiniDebugInfo: the functions .dynsym lacks, xz-compressed in
+# .gnu_debugdata (as Fedora ships its programs).
+$(UDIR)/ufunc-minidebug: $(UDIR)/ufunc
+	$(call msg,MINIDBG,$@)
+	$(Q)set -e; t=$@.tmp; rm -rf $$t; mkdir $$t; \
+	nm -D --format=posix --defined-only $< | awk '{ print $$1 }' | sort > $$t/dyn; \
+	nm --format=posix --defined-only $< | awk '$$2 ~ /^[Tt]$$/ { print $$1 }' | sort > $$t/funcs; \
+	comm -13 $$t/dyn $$t/funcs > $$t/keep; \
+	objcopy --only-keep-debug $< $$t/debug; \
+	objcopy -S --remove-section .gdb_index --remove-section .comment \
+		--keep-symbols=$$t/keep $$t/debug $$t/mini; \
+	xz -q $$t/mini; \
+	objcopy --strip-all $< $$t/out; \
+	objcopy --add-section .gnu_debugdata=$$t/mini.xz $$t/out; \
+	mv $$t/out $@; rm -rf $$t
 $(UDIR)/ufunc-static: tests/progs/user/ufunc.c tests/progs/user/libufunc.c
 	$(call msg,CC,$@)
 	$(Q)$(UCC) -O1 -static -DNO_DLOPEN -o $@ $^

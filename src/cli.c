@@ -173,10 +173,13 @@ static bool parse_pid_opt(const char *opt, const char *arg, const char *what, pi
 /* "kprobe", "uprobe-legacy", or one of each: "kprobe,uprobe-legacy". */
 static bool parse_mechanism(const char *arg, struct options *opt)
 {
-	char *list = xstrdup(arg), *save = NULL;
-	bool ok = *arg != '\0';
+	char *list = xstrdup(arg), *m = list, *comma;
+	bool ok = true;
 
-	for (char *m = strtok_r(list, ",", &save); m && ok; m = strtok_r(NULL, ",", &save)) {
+	for (; m && ok; m = comma ? comma + 1 : NULL) {
+		comma = strchr(m, ',');
+		if (comma)
+			*comma = '\0';
 		if (kmech_parse(m, &opt->mechanism) || umech_parse(m, &opt->umechanism))
 			continue;
 		pr_err("unknown mechanism '%s' (expected fentry, kprobe, kprobe-multi, "

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <lzma.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,8 @@
 
 #define NT_STAPSDT 3
 #define DEBUG_DIR "/usr/lib/debug"
+/* A MiniDebugInfo section unpacks to a few hundred KiB; this bounds a hostile one. */
+#define MINIDEBUG_MAX (64u << 20)
 
 static const char *machine_name(uint16_t m)
 {
@@ -270,7 +273,8 @@ static void read_all_symbols(struct elf_file *f, Elf *elf, size_t shstrndx)
 	if (dynsym)
 		read_symtab(f, elf, dynsym, &dyn_sh, versym, &vs);
 	free_versions(&vs);
-	qsort(f->syms, f->nsyms, sizeof(*f->syms), cmp_sym);
+	if (f->nsyms)
+		qsort(f->syms, f->nsyms, sizeof(*f->syms), cmp_sym);
 }
 
 static Elf *open_elf(const char *path, int *fd_out, char *err, size_t errlen)
@@ -345,8 +349,10 @@ int elf_open(const char *path, struct elf_file *out, char *err, size_t errlen)
 	memset(out, 0, sizeof(*out));
 	out->path = xstrdup(path);
 	elf = open_elf(path, &fd, err, errlen);
-	if (!elf)
+	if (!elf) {
+		elf_free(out);
 		return -EINVAL;
+	}
 	ret = read_headers(out, elf, err, errlen);
 	if (!ret) {
 		elf_getshdrstrndx(elf, &shstrndx);
@@ -367,6 +373,8 @@ int elf_open(const char *path, struct elf_file *out, char *err, size_t errlen)
 	}
 	elf_end(elf);
 	close(fd);
+	if (ret)
+		elf_free(out);
 	return ret;
 }
 
@@ -430,6 +438,18 @@ const char *elf_build_id_hex(const struct elf_file *f, char *buf, size_t len)
 
 /* --- separate debug files ------------------------------------------------- */
 
+/* Move @from's symbols into @f. */
+static void take_symbols(struct elf_file *f, struct elf_file *from)
+{
+	if (!from->nsyms)
+		return;
+	f->syms = grow_array(f->syms, &f->syms_cap, f->nsyms + from->nsyms, sizeof(*f->syms));
+	memcpy(f->syms + f->nsyms, from->syms, from->nsyms * sizeof(*from->syms));
+	f->nsyms += from->nsyms;
+	from->nsyms = 0;
+	qsort(f->syms, f->nsyms, sizeof(*f->syms), cmp_sym);
+}
+
 int elf_add_symbols_from(struct elf_file *f, const char *path)
 {
 	struct elf_file dbg;
@@ -447,16 +467,100 @@ int elf_add_symbols_from(struct elf_file *f, const char *path)
 		elf_free(&dbg);
 		return -ESTALE;
 	}
-	f->syms = grow_array(f->syms, &f->syms_cap, f->nsyms + dbg.nsyms, sizeof(*f->syms));
-	memcpy(f->syms + f->nsyms, dbg.syms, dbg.nsyms * sizeof(*dbg.syms));
-	f->nsyms += dbg.nsyms;
-	dbg.nsyms = 0;
-	qsort(f->syms, f->nsyms, sizeof(*f->syms), cmp_sym);
+	take_symbols(f, &dbg);
 	free(f->debug_path);
 	f->debug_path = xstrdup(path);
 	f->has_symtab = f->has_symtab || dbg.has_symtab;
 	elf_free(&dbg);
 	return 0;
+}
+
+/* --- MiniDebugInfo ------------------------------------------------------------ */
+
+/* An xz stream into a malloc'ed buffer of at most MINIDEBUG_MAX bytes, or NULL. */
+static char *unxz(const void *in, size_t len, size_t *out_len)
+{
+	lzma_stream st = LZMA_STREAM_INIT;
+	size_t cap = 0;
+	char *out = NULL;
+	lzma_ret r;
+
+	if (lzma_stream_decoder(&st, MINIDEBUG_MAX, 0) != LZMA_OK)
+		return NULL;
+	st.next_in = in;
+	st.avail_in = len;
+	do {
+		if (!st.avail_out) {
+			size_t used = (size_t)st.total_out;
+
+			if (cap >= MINIDEBUG_MAX)
+				break;
+			cap = cap ? cap * 2 : len * 4 + 4096;
+			if (cap > MINIDEBUG_MAX)
+				cap = MINIDEBUG_MAX;
+			out = xrealloc(out, cap);
+			st.next_out = (uint8_t *)out + used;
+			st.avail_out = cap - used;
+		}
+		r = lzma_code(&st, LZMA_FINISH);
+	} while (r == LZMA_OK);
+	*out_len = (size_t)st.total_out;
+	lzma_end(&st);
+	if (r != LZMA_STREAM_END) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/*
+ * MiniDebugInfo (Fedora and others): an xz-compressed ELF in .gnu_debugdata
+ * whose .symtab has the functions .dynsym leaves out.
+ */
+static bool add_minidebuginfo(struct elf_file *f)
+{
+	Elf_Scn *scn = NULL;
+	Elf_Data *d = NULL;
+	struct elf_file mini = { 0 };
+	size_t shstrndx = 0, len = 0;
+	char err[64], *buf = NULL;
+	int fd;
+	Elf *elf = open_elf(f->path, &fd, err, sizeof(err)), *inner;
+
+	if (!elf)
+		return false;
+	elf_getshdrstrndx(elf, &shstrndx);
+	while (!d && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_PROGBITS &&
+		    (name = elf_strptr(elf, shstrndx, sh.sh_name)) && !strcmp(name, ".gnu_debugdata"))
+			d = elf_rawdata(scn, NULL);
+	}
+	if (d && d->d_buf && d->d_size)
+		buf = unxz(d->d_buf, d->d_size, &len);
+	elf_end(elf);
+	close(fd);
+	if (!buf)
+		return false;
+	inner = elf_memory(buf, len);
+	if (inner && elf_kind(inner) == ELF_K_ELF && gelf_getclass(inner) == ELFCLASS64) {
+		shstrndx = 0;
+		elf_getshdrstrndx(inner, &shstrndx);
+		read_all_symbols(&mini, inner, shstrndx);
+	}
+	if (inner)
+		elf_end(inner);
+	free(buf);
+	if (!mini.nsyms)
+		return false;
+	take_symbols(f, &mini);
+	elf_free(&mini);
+	free(f->debug_path);
+	f->debug_path = xasprintf("%s (.gnu_debugdata)", f->path);
+	f->has_symtab = true;
+	return true;
 }
 
 static bool try_debug(struct elf_file *f, char *path)
@@ -480,7 +584,7 @@ bool elf_add_debug_symbols(struct elf_file *f)
 			return true;
 	}
 	if (!f->debuglink)
-		return false;
+		return add_minidebuginfo(f);
 	dir = xstrdup(f->path);
 	slash = strrchr(dir, '/');
 	if (slash)
@@ -491,7 +595,7 @@ bool elf_add_debug_symbols(struct elf_file *f)
 	     try_debug(f, xasprintf("%s/.debug/%s", dir, f->debuglink)) ||
 	     try_debug(f, xasprintf(DEBUG_DIR "%s/%s", dir, f->debuglink));
 	free(dir);
-	return ok;
+	return ok || add_minidebuginfo(f);
 }
 
 /* --- USDT notes ------------------------------------------------------------- */

@@ -66,7 +66,7 @@ struct elf_file {
 /*
  * Open @path and read its segments, build-id, debuglink and symbols. Only
  * 64-bit files of this architecture are accepted; @err says why not.
- * 0 or -errno.
+ * 0 or -errno; on failure @out holds nothing (elf_free() is harmless).
  */
 int elf_open(const char *path, struct elf_file *out, char *err, size_t errlen);
 void elf_free(struct elf_file *f);

@@ -35,9 +35,10 @@
  *                          to (fentry, kprobe, kprobe-multi, cookie...) and
  *                          kernel-functions (one of fentry and kprobes)
  *
- * {{ETRACE}}, {{PROGS}}, {{TMP}} (a fresh directory per case) and {{RUNNER}}
- * (this binary) are substituted in RUN, AFTER and the expectations
- * (escaped in regular expressions). Regular expressions are POSIX ERE,
+ * {{ETRACE}}, {{PROGS}}, {{TMP}} (a fresh directory per case), {{RUNNER}}
+ * (this binary) and {{CASES}} (the directory of the case file) are
+ * substituted in RUN, AFTER and the expectations (escaped in regular
+ * expressions). Regular expressions are POSIX ERE,
  * searched within the line; Perl classes \d \D \s \S \w \W and \t are
  * translated.
  *
@@ -144,6 +145,7 @@ struct vars {
 	const char *progs;
 	const char *tmp;
 	const char *runner;
+	const char *cases;	/* the directory of the case file */
 };
 
 /* BPF objects and trace events named etrace*, to find leftovers. */
@@ -184,6 +186,7 @@ struct exec {
 	const struct tcase *tc;
 	struct vars vars;
 	char tmp[PATH_MAX];
+	char cases[PATH_MAX];
 	char *run;
 	char *after;
 	char sentinel[96];
@@ -520,12 +523,12 @@ static void add_escaped(struct strbuf *sb, const char *s, bool regex)
 	}
 }
 
-/* Substitute {{ETRACE}}, {{PROGS}}, {{TMP}}, {{RUNNER}}; others stay. */
+/* Substitute {{ETRACE}}, {{PROGS}}, {{TMP}}, {{RUNNER}}, {{CASES}}; others stay. */
 static char *substitute(const char *in, const struct vars *v, bool regex)
 {
 	static const char *const names[] = { "{{ETRACE}}", "{{PROGS}}",
-					     "{{TMP}}", "{{RUNNER}}" };
-	const char *vals[] = { v->etrace, v->progs, v->tmp, v->runner };
+					     "{{TMP}}", "{{RUNNER}}", "{{CASES}}" };
+	const char *vals[] = { v->etrace, v->progs, v->tmp, v->runner, v->cases };
 	struct strbuf sb = { 0 };
 
 	sb_puts(&sb, "");
@@ -699,13 +702,13 @@ static int parse_signal(struct parser *p, char *val)
 
 static int check_placeholders(const struct parser *p, const char *val)
 {
-	struct vars v = { "/e", "/p", "/t", "/r" };
+	struct vars v = { "/e", "/p", "/t", "/r", "/c" };
 	char *sub = substitute(val, &v, false);
 	const char *open = strstr(sub, "{{");
 	int rc = 0;
 
 	if (open && strstr(open, "}}"))
-		rc = parse_error(p, "unknown placeholder in '%s' (known: {{ETRACE}} {{PROGS}} {{TMP}} {{RUNNER}})",
+		rc = parse_error(p, "unknown placeholder in '%s' (known: {{ETRACE}} {{PROGS}} {{TMP}} {{RUNNER}} {{CASES}})",
 				 val);
 	free(sub);
 	return rc;
@@ -714,7 +717,7 @@ static int check_placeholders(const struct parser *p, const char *val)
 static int add_expect(struct parser *p, enum exp_kind kind, const char *val)
 {
 	struct tcase *tc = p->tc;
-	struct vars v = { p->r->etrace, p->r->progs, "/tmp/x", p->r->self };
+	struct vars v = { p->r->etrace, p->r->progs, "/tmp/x", p->r->self, "/c" };
 	char err[256];
 	regex_t re;
 
@@ -1737,6 +1740,19 @@ static int make_tmp(struct exec *x)
 	return -1;
 }
 
+/* The absolute directory of case file @file (for {{CASES}}). */
+static void case_dir(const char *file, char *out, size_t len)
+{
+	char real[PATH_MAX], *slash;
+
+	if (!file || !realpath(file, real))
+		snprintf(real, sizeof(real), ".");
+	slash = strrchr(real, '/');
+	if (slash && slash != real)
+		*slash = '\0';
+	snprintf(out, len, "%s", real);
+}
+
 static void exec_init(struct runner *r, struct exec *x,
 		      const struct tcase *tc)
 {
@@ -1749,6 +1765,8 @@ static void exec_init(struct runner *r, struct exec *x,
 	x->vars.progs = r->progs;
 	x->vars.tmp = x->tmp;
 	x->vars.runner = r->self;
+	case_dir(tc->file, x->cases, sizeof(x->cases));
+	x->vars.cases = x->cases;
 	x->run = substitute(tc->run, &x->vars, false);
 	if (tc->after)
 		x->after = substitute(tc->after, &x->vars, false);
