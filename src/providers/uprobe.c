@@ -233,6 +233,12 @@ static int uprobe_install(struct session *s, struct probe *p)
 	return user_install(s, p, false);
 }
 
+static int uprobe_list(struct session *s, const char *pattern,
+		       void (*emit)(const char *spec, void *arg), void *arg)
+{
+	return user_list(s, pattern, false, emit, arg);
+}
+
 const struct provider uprobe_provider = {
 	.name = "user function",
 	.resolve = uprobe_resolve,
@@ -246,4 +252,5 @@ const struct provider uprobe_provider = {
 	.describe = user_describe,
 	.file = user_file,
 	.probe_offset = user_probe_offset,
+	.list = uprobe_list,
 };

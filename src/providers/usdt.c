@@ -161,6 +161,12 @@ static int usdt_install(struct session *s, struct probe *p)
 	return user_install(s, p, true);
 }
 
+static int usdt_list(struct session *s, const char *pattern,
+		     void (*emit)(const char *spec, void *arg), void *arg)
+{
+	return user_list(s, pattern, true, emit, arg);
+}
+
 const struct provider usdt_provider = {
 	.name = "USDT probe",
 	.resolve = usdt_resolve,
@@ -174,4 +180,5 @@ const struct provider usdt_provider = {
 	.describe = user_describe,
 	.file = user_file,
 	.probe_offset = user_probe_offset,
+	.list = usdt_list,
 };

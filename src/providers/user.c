@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,4 +308,69 @@ void user_ctx_reg(const struct probe *p, const char *name, struct loc *out)
 	out->size = r->size;
 	out->base = out->index = -1;
 	out->user_ptr = true;
+}
+
+/* --- listing ------------------------------------------------------------------ */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Emit @specs sorted, each once, then free them. */
+static void emit_sorted(char **specs, size_t n, void (*emit)(const char *, void *), void *arg)
+{
+	if (n)
+		qsort(specs, n, sizeof(*specs), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		if (!i || strcmp(specs[i], specs[i - 1]))
+			emit(specs[i], arg);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(specs[i]);
+	free(specs);
+}
+
+int user_list(struct session *s, const char *pattern, bool usdt,
+	      void (*emit)(const char *spec, void *arg), void *arg)
+{
+	const char *lib = pattern ? strchr(pattern, ':') : NULL, *end;
+	char err[512], *name, *path, **specs = NULL;
+	size_t n = 0, cap = 0;
+	struct elf_file f;
+
+	end = lib ? strchr(lib + 1, ':') : NULL;
+	if (!end || end == lib + 1) {
+		pr_err("name the program or library to list: %s:LIBRARY:%s", usdt ? "u" : "p",
+		       usdt ? "PROBE" : "FUNCTION");
+		return ERR_USAGE;
+	}
+	name = xstrndup(lib + 1, (size_t)(end - lib - 1));
+	path = libpath_resolve(name, s->opt.pid, err, sizeof(err));
+	if (!path || elf_open(path, &f, err, sizeof(err))) {
+		pr_err("%s%s%s", path ? path : "", path ? " is " : "", err);
+		free(path);
+		free(name);
+		return ERR_USAGE;
+	}
+	if (usdt)
+		elf_read_usdt(&f, path);
+	else
+		elf_add_debug_symbols(&f);
+	for (size_t i = 0; i < (usdt ? f.nusdt : f.nsyms); i++) {
+		char *spec = usdt ? xasprintf("u:%s:%s:%s", name, f.usdt[i].provider, f.usdt[i].name) :
+				    xasprintf("p:%s:%s", name, f.syms[i].name);
+
+		if ((!usdt && f.syms[i].ifunc) || fnmatch(pattern, spec, 0)) {
+			free(spec);
+			continue;
+		}
+		specs = grow_array(specs, &cap, n + 1, sizeof(*specs));
+		specs[n++] = spec;
+	}
+	emit_sorted(specs, n, emit, arg);
+	elf_free(&f);
+	free(path);
+	free(name);
+	return 0;
 }

@@ -60,6 +60,13 @@ int user_install(struct session *s, struct probe *p, bool per_loc);
 /* Provider operations both share. */
 int user_cleanup(struct probe *p);
 void user_free(struct probe *p);
+/*
+ * provider->list for both: @pattern is "p:LIBRARY:GLOB" (functions) or
+ * "u:LIBRARY:GLOB" (USDT probes, listed as u:LIBRARY:PROVIDER:NAME).
+ */
+int user_list(struct session *s, const char *pattern, bool usdt,
+	      void (*emit)(const char *spec, void *arg), void *arg);
+
 /* provider->probe_offset: the file offset of the location being built. */
 long long user_probe_offset(const struct probe *p);
 void user_describe(const struct probe *p, char *buf, size_t len);

@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include "arch/arch.h"
+#include "providers/provider.h"
 #include "providers/usdt_arg.h"
+#include "session.h"
 #include "sym/elf.h"
 #include "sym/libpath.h"
 #include "sym/usym.h"
@@ -525,4 +527,40 @@ UNIT_TEST(usym_placed_file_of_an_exited_process)
 	CHECK_EQ_STR(buf, "[unknown]");
 	elf_free(&f);
 	usyms_free(u);
+}
+
+/* --- listing (for -l) ----------------------------------------------------------- */
+
+static void collect_spec(const char *spec, void *arg)
+{
+	sb_printf(arg, "%s\n", spec);
+}
+
+UNIT_TEST(user_providers_list)
+{
+	struct strbuf out = { 0 };
+	struct session s;
+
+	session_init(&s);
+	/* Functions of libc by BCC's short name: globbed, sorted, once each, no IFUNC. */
+	CHECK_EQ_INT(uprobe_provider.list(&s, "p:c:mallo*", collect_spec, &out), 0);
+	CHECK(out.buf && strstr(out.buf, "p:c:malloc\n"));
+	CHECK(out.buf && !strstr(out.buf, "p:c:malloc\np:c:malloc\n"));
+	sb_reset(&out);
+	CHECK_EQ_INT(uprobe_provider.list(&s, "p:c:strlen", collect_spec, &out), 0);
+	CHECK(!out.buf || !out.len);
+	sb_reset(&out);
+	/* USDT probes of Debian's python3, as u:LIB:PROVIDER:NAME. */
+	if (!access("/usr/bin/python3", R_OK)) {
+		CHECK_EQ_INT(usdt_provider.list(&s, "u:/usr/bin/python3:*:function__*",
+						collect_spec, &out), 0);
+		CHECK_EQ_STR(out.buf, "u:/usr/bin/python3:python:function__entry\n"
+				      "u:/usr/bin/python3:python:function__return\n");
+		sb_reset(&out);
+	}
+	CHECK_EQ_INT(uprobe_provider.list(&s, "p:*", collect_spec, &out), ERR_USAGE);
+	CHECK_EQ_INT(uprobe_provider.list(&s, "p:etrace-no-such-lib:*", collect_spec, &out),
+		     ERR_USAGE);
+	sb_free(&out);
+	session_teardown(&s);
 }
