@@ -264,7 +264,15 @@ static bool handle_opt(int c, const char *arg, struct options *opt)
 		return add_symfiles(arg, opt);
 	case 'a': opt->address = true; return true;
 	case 'B': opt->bin_cmp = true; return true;
-	case 'n': opt->name_filter = arg; return true;
+	case 'n':
+		/* The kernel keeps 15 bytes of a process name. */
+		if (strlen(arg) >= 16) {
+			pr_err("-n %s: longer than a process name can be (15 bytes): it would "
+			       "match nothing", arg);
+			return false;
+		}
+		opt->name_filter = arg;
+		return true;
 	case 'f': opt->msg_filter = arg; return true;
 	case OPT_MECHANISM:
 		return parse_mechanism(arg, opt);

@@ -89,6 +89,45 @@ static void emit_filters(struct cg *cg)
 	}
 }
 
+/*
+ * -n NAME: the process name contains NAME (BCC's substring test), decided
+ * before anything is reserved, so other processes cost no ring space.
+ */
+static void emit_comm_filter(struct cg *cg)
+{
+	const char *name = cg->s->opt.name_filter;
+	size_t len = name ? strlen(name) : 0;
+	struct ir *ir = cg->ir;
+	int buf, args[2], found, b;
+
+	if (!len || len >= REC_COMM_LEN)
+		return;
+	ir_comment(ir, "-n: the process name contains \"%s\"", name);
+	buf = ir_stack_alloc(ir, REC_COMM_LEN, 8);
+	args[0] = ir_vreg(ir);
+	ir_stack_addr(ir, args[0], (int16_t)buf);
+	args[1] = ir_vreg(ir);
+	ir_mov_imm(ir, args[1], REC_COMM_LEN);
+	ir_call(ir, BPF_FUNC_get_current_comm, -1, 2, args);
+	found = ir_label(ir);
+	b = ir_vreg(ir);
+	/* Every start a match could have (names are at most 15 bytes), up to the NUL. */
+	for (size_t i = 0; i + len < REC_COMM_LEN; i++) {
+		int next = ir_label(ir);
+
+		for (size_t j = 0; j < len; j++) {
+			ir_load_stack(ir, 1, b, (int16_t)(buf + (int)(i + j)));
+			if (!j)
+				ir_jcond_imm(ir, BPF_JEQ, b, 0, cg->out);
+			ir_jcond_imm(ir, BPF_JNE, b, (unsigned char)name[j], next);
+		}
+		ir_jmp(ir, found);
+		ir_bind(ir, next);
+	}
+	ir_jmp(ir, cg->out);
+	ir_bind(ir, found);
+}
+
 /* v = rec + off, for helpers that write into the record. */
 static int rec_addr(struct cg *cg, int off)
 {
@@ -353,6 +392,7 @@ static void emit_body(struct cg *cg)
 
 	emit_stop_check(cg);
 	emit_filters(cg);
+	emit_comm_filter(cg);
 	emit_scratch(cg);
 	if (cg->p->spec.predicate) {
 		ir_comment(ir, "predicate");

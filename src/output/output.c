@@ -186,9 +186,6 @@ static bool decode(struct session *s, struct probe *p, const unsigned char *data
 	ev->h = h;
 	memcpy(ev->comm, h->comm, REC_COMM_LEN);
 	ev->comm[REC_COMM_LEN] = '\0';
-	/* -n: a substring of the process name, as BCC matches it. */
-	if (s->opt.name_filter && !strstr(ev->comm, s->opt.name_filter))
-		return false;
 	sb_reset(&s->msg);
 	if (l->fmt) {
 		const void *raw[MAX_VALUES];
