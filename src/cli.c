@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "providers/provider.h"
+#include "runtime/cgroup.h"
 #include "util.h"
 
 enum {
@@ -44,6 +45,7 @@ static const struct option long_opts[] = {
 	{ "print_cpu", no_argument, NULL, 'C' },
 	{ "print-cpu", no_argument, NULL, 'C' },
 	{ "name", required_argument, NULL, 'n' },
+	{ "cgroup-path", required_argument, NULL, 'c' },
 	{ "msg-filter", required_argument, NULL, 'f' },
 	{ "kernel-stack", no_argument, NULL, 'K' },
 	{ "user-stack", no_argument, NULL, 'U' },
@@ -63,8 +65,8 @@ static const struct option long_opts[] = {
 static const char usage_text[] =
 "usage: etrace [-h] [-b BUFFER_PAGES] [-p PID | -L TID] [--uid UID] [-v]\n"
 "              [-Z STRING_SIZE] [-S] [-M MAX_EVENTS] [-t] [-u] [-T] [-C]\n"
-"              [-n NAME] [-f MSG_FILTER] [-K] [-U] [-a] [-B] [-I header]\n"
-"              [-s SYM_FILE_LIST]\n"
+"              [-c CGROUP_PATH] [-n NAME] [-f MSG_FILTER] [-K] [-U] [-a] [-B]\n"
+"              [-I header] [-s SYM_FILE_LIST]\n"
 "              [--mechanism MECH[,MECH]]\n"
 "              [--raw-strings] [--dry-run] [--features]\n"
 "              probe [probe ...]\n"
@@ -94,6 +96,8 @@ static const char usage_text[] =
 "                        requires -t\n"
 "  -T, --time            print time column\n"
 "  -C, --print_cpu       print CPU id\n"
+"  -c, --cgroup-path CGROUP_PATH\n"
+"                        trace only tasks in this cgroup v2 directory and below\n"
 "  -n, --name NAME       only print events whose process name contains NAME\n"
 "  -f, --msg-filter MSG_FILTER\n"
 "                        only print events whose message contains MSG_FILTER\n"
@@ -214,6 +218,19 @@ static bool is_pow2(long v)
 	return v > 0 && !(v & (v - 1));
 }
 
+/* -c PATH: a cgroup v2 directory, checked now (a usage error otherwise). */
+static bool parse_cgroup(const char *arg, struct options *opt)
+{
+	char err[768];
+
+	if (cgroup_check(arg, err, sizeof(err))) {
+		pr_err("-c %s: %s", arg, err);
+		return false;
+	}
+	opt->cgroup_path = arg;
+	return true;
+}
+
 static bool handle_opt(int c, const char *arg, struct options *opt)
 {
 	long v;
@@ -273,6 +290,8 @@ static bool handle_opt(int c, const char *arg, struct options *opt)
 		}
 		opt->name_filter = arg;
 		return true;
+	case 'c':
+		return parse_cgroup(arg, opt);
 	case 'f': opt->msg_filter = arg; return true;
 	case OPT_MECHANISM:
 		return parse_mechanism(arg, opt);
@@ -335,7 +354,7 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opt)
 	    !parse_mechanism(getenv("ETRACE_MECHANISM"), opt))
 		return CLI_USAGE;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hb:p:L:vZ:SM:tuTCn:f:KUaBI:s:",
+	while ((c = getopt_long(argc, argv, ":hb:p:L:vZ:SM:tuTCn:c:f:KUaBI:s:",
 				long_opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage_text, stdout);

@@ -21,6 +21,7 @@ void session_init(struct session *s)
 	s->tracefs_fd = -1;
 	s->sig_fd = -1;
 	s->target_fd = -1;
+	s->cgroup_fd = -1;
 	s->epoll_fd = -1;
 	s->out.fd = -1;
 	s->out.restore_flags = -1;
@@ -123,6 +124,7 @@ void session_teardown(struct session *s)
 	close_fd(&s->epoll_fd);
 	close_fd(&s->sig_fd);
 	close_fd(&s->target_fd);
+	close_fd(&s->cgroup_fd);
 	ksyms__free(s->ksyms);
 	usyms_free(s->usyms);
 	s->usyms = NULL;

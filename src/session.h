@@ -138,6 +138,7 @@ enum map_role {
 	MAP_LOST,		/* per-CPU array: events lost per probe */
 	MAP_CTL,		/* array: the stop flag */
 	MAP_SCRATCH,		/* per-CPU array: one slice of temporaries per probe */
+	MAP_CGROUP,		/* cgroup array: the -c directory */
 	MAP_NROLES,
 };
 
@@ -161,6 +162,7 @@ struct session {
 	struct usyms *usyms;	/* user symbols: only with -U or %U */
 	int sig_fd;		/* signalfd for SIGINT/SIGTERM */
 	int target_fd;		/* pidfd of the -p process, -1 if none */
+	int cgroup_fd;		/* the -c directory, -1 if none */
 	int epoll_fd;
 	pid_t self;
 	uint64_t start_mono_ns;

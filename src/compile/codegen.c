@@ -41,13 +41,30 @@ static void map_ref(struct cg *cg, int dst, enum map_role role)
 	ir_ld_map_fd(cg->ir, dst, role);
 }
 
-/* Self, -p, -L and --uid filters. */
+/* -c: the current task is in the cgroup or below it. */
+static void emit_cgroup_filter(struct cg *cg)
+{
+	struct ir *ir = cg->ir;
+	int args[2], r = ir_vreg(ir);
+
+	ir_comment(ir, "-c: in the cgroup or below");
+	args[0] = ir_vreg(ir);
+	map_ref(cg, args[0], MAP_CGROUP);
+	args[1] = ir_vreg(ir);
+	ir_mov_imm(ir, args[1], 0);
+	ir_call(ir, BPF_FUNC_current_task_under_cgroup, r, 2, args);
+	ir_jcond_imm(ir, BPF_JNE, r, 1, cg->out);
+}
+
+/* Self, -p, -L, --uid and -c filters. */
 static void emit_filters(struct cg *cg)
 {
 	const struct options *o = &cg->s->opt;
 	struct ir *ir = cg->ir;
 	int pt, v;
 
+	if (o->cgroup_path)
+		emit_cgroup_filter(cg);
 	if (o->include_self && !o->pid && !o->tid && o->uid < 0)
 		return;
 	pt = ir_vreg(ir);

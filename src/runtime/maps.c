@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
+#include "runtime/cgroup.h"
 #include "runtime/loader.h"
 #include "runtime/maps.h"
 #include "util.h"
@@ -16,6 +17,7 @@ void maps_init(struct session *s)
 		[MAP_CTL] = { "etrace_ctl", BPF_MAP_TYPE_ARRAY, 4, 8, 1, true, -1 },
 		[MAP_SCRATCH] = { "etrace_scratch", BPF_MAP_TYPE_PERCPU_ARRAY, 4,
 				  MAPS_SCRATCH_SIZE, 0, false, -1 },
+		[MAP_CGROUP] = { "etrace_cgroup", BPF_MAP_TYPE_CGROUP_ARRAY, 4, 4, 1, false, -1 },
 	};
 
 	memcpy(s->maps, roles, sizeof(roles));
@@ -36,6 +38,24 @@ static void size_maps(struct session *s)
 	/* One slice per probe: a program interrupted on its CPU by another
 	 * probe's program never has its temporaries overwritten. */
 	s->maps[MAP_SCRATCH].max_entries = nprobes;
+}
+
+/* -c: the cgroup array's one entry is the directory. */
+static int fill_cgroup(struct session *s)
+{
+	__u32 key = 0, fd;
+
+	if (!s->maps[MAP_CGROUP].wanted || s->maps[MAP_CGROUP].fd < 0)
+		return 0;
+	if (s->cgroup_fd < 0)
+		s->cgroup_fd = cgroup_open(s->opt.cgroup_path);
+	fd = (__u32)s->cgroup_fd;
+	if (s->cgroup_fd < 0 || bpf_map_update_elem(s->maps[MAP_CGROUP].fd, &key, &fd, BPF_ANY)) {
+		pr_err("-c %s: %s", s->opt.cgroup_path,
+		       strerror(s->cgroup_fd < 0 ? -s->cgroup_fd : errno));
+		return ERR_RUNTIME;
+	}
+	return 0;
 }
 
 int maps_create(struct session *s)
@@ -61,7 +81,7 @@ int maps_create(struct session *s)
 			return ERR_RUNTIME;
 		}
 	}
-	return 0;
+	return fill_cgroup(s);
 }
 
 int maps_fd(const struct session *s, enum map_role role)

@@ -507,6 +507,8 @@ static void detect_features(struct runner *r)
 		add_feature(r, "module-btf");
 	if (tracefs_usable(r))
 		add_feature(r, "tracefs");
+	if (file_has_word("/proc/self/mountinfo", " - cgroup2 "))
+		add_feature(r, "cgroup2");
 	/* The statically linked user fixtures (all the VM lab has). */
 	if (static_user_progs(r))
 		add_feature(r, "user-static");
