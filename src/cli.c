@@ -59,6 +59,7 @@ static const struct option long_opts[] = {
 	{ "raw-strings", no_argument, NULL, OPT_RAW_STRINGS },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "features", no_argument, NULL, OPT_FEATURES },
+	{ "list", no_argument, NULL, 'l' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -70,6 +71,7 @@ static const char usage_text[] =
 "              [--mechanism MECH[,MECH]]\n"
 "              [--raw-strings] [--dry-run] [--features]\n"
 "              probe [probe ...]\n"
+"       etrace -l[v] [-p PID] [pattern ...]\n"
 "\n"
 "Attach to functions and tracepoints and print trace messages, compiling the\n"
 "probes straight to eBPF (no compiler or kernel headers needed).\n"
@@ -120,6 +122,9 @@ static const char usage_text[] =
 "  --dry-run             resolve and compile every probe, load nothing (with -v:\n"
 "                        print the programs)\n"
 "  --features            print what this kernel allows tracers to do and exit\n"
+"  -l, --list            list what can be probed (patterns: t:CAT:EVENT,\n"
+"                        p::FUNC, p:LIB:FUNC, u:LIB:PROBE or a bare name);\n"
+"                        -lv adds arguments and fields\n"
 "\n"
 "Probe specifier syntax:\n"
 "  {p,r}:{[library],category}:function[+offset][(signature)] [(predicate)] [\"format\"[, arguments]]\n"
@@ -293,6 +298,7 @@ static bool handle_opt(int c, const char *arg, struct options *opt)
 	case 'c':
 		return parse_cgroup(arg, opt);
 	case 'f': opt->msg_filter = arg; return true;
+	case 'l': opt->list_probes = true; return true;
 	case OPT_MECHANISM:
 		return parse_mechanism(arg, opt);
 	case OPT_RAW_STRINGS:
@@ -354,7 +360,7 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opt)
 	    !parse_mechanism(getenv("ETRACE_MECHANISM"), opt))
 		return CLI_USAGE;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hb:p:L:vZ:SM:tuTCn:c:f:KUaBI:s:",
+	while ((c = getopt_long(argc, argv, ":hb:p:L:vZ:SM:tuTCn:c:f:KUaBI:s:l",
 				long_opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage_text, stdout);
@@ -381,6 +387,12 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opt)
 	}
 	if (opt->list_features)
 		return optind < argc ? (pr_err("--features takes no probes"), CLI_USAGE) : CLI_RUN;
+	/* -l: the positional arguments are patterns, and there may be none. */
+	if (opt->list_probes) {
+		opt->probe_args = argv + optind;
+		opt->nprobe_args = argc - optind;
+		return CLI_RUN;
+	}
 	if (optind >= argc) {
 		pr_err("no probe given (try --help)");
 		return CLI_USAGE;

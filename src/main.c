@@ -17,6 +17,7 @@
 #include "output/output.h"
 #include "providers/provider.h"
 #include "runtime/events.h"
+#include "list.h"
 #include "runtime/features.h"
 #include "runtime/loader.h"
 #include "runtime/maps.h"
@@ -221,6 +222,11 @@ int main(int argc, char **argv)
 		features_print(&s);
 		session_teardown(&s);
 		return fflush(stdout) ? EXIT_RUNTIME : 0;
+	}
+	if (s.opt.list_probes) {
+		ret = list_run(&s);
+		session_teardown(&s);
+		return exit_code(ret);
 	}
 	ret = start(&s);
 	if (ret == DRY_RUN_DONE) {

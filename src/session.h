@@ -60,6 +60,7 @@ struct options {
 	bool raw_strings;	/* --raw-strings: print traced bytes unescaped */
 	bool dry_run;		/* --dry-run: compile, print (with -v), load nothing */
 	bool list_features;	/* --features: print what the kernel allows, exit */
+	bool list_probes;	/* -l: list what can be probed, exit */
 	int verbose;		/* -v, repeatable */
 	int string_size;	/* -Z */
 	int buffer_pages;	/* -b, per CPU */

@@ -58,21 +58,50 @@ static bool is_fragment(const char *name)
 }
 
 
-/* Functions the kprobe blacklist names (needs debugfs; NULL if unknown). */
-static char *read_blacklist(void)
+/* The functions the kprobe blacklist names, sorted for lookups. */
+struct blacklist {
+	char *text;		/* the file, its names cut out in place */
+	const char **names;
+	size_t n;
+};
+
+static int cmp_name(const void *a, const void *b)
 {
-	return read_file("/sys/kernel/debug/kprobes/blacklist", NULL);
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static bool blacklisted(const char *blacklist, const char *name)
+/* "0xstart-0xend\tname" lines (needs debugfs; empty if unreadable). */
+static void read_blacklist(struct blacklist *b)
 {
-	size_t len = strlen(name);
+	char *save = NULL, *line;
+	size_t cap = 0;
 
-	for (const char *p = blacklist; p && (p = strstr(p, name)); p += len)
-		if ((p == blacklist || p[-1] == '\t' || p[-1] == ' ') && (p[len] == '\n' || p[len] == '\0' ||
-							p[len] == ' ' || p[len] == '\t'))
-			return true;
-	return false;
+	memset(b, 0, sizeof(*b));
+	b->text = read_file("/sys/kernel/debug/kprobes/blacklist", NULL);
+	for (line = b->text ? strtok_r(b->text, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *name = strpbrk(line, " \t");
+
+		if (!name)
+			continue;
+		name += strspn(name, " \t");
+		name[strcspn(name, " \t")] = '\0';
+		b->names = grow_array(b->names, &cap, b->n + 1, sizeof(*b->names));
+		b->names[b->n++] = name;
+	}
+	if (b->n)
+		qsort(b->names, b->n, sizeof(*b->names), cmp_name);
+}
+
+static bool blacklisted(const struct blacklist *b, const char *name)
+{
+	return b->n && bsearch(&name, b->names, b->n, sizeof(*b->names), cmp_name);
+}
+
+static void free_blacklist(struct blacklist *b)
+{
+	free(b->names);
+	free(b->text);
 }
 
 static void add_target(struct kfunc *k, const char *name, const char *module)
@@ -119,14 +148,15 @@ static int resolve_wildcard(struct session *s, struct probe *p)
 	const struct probe_spec *ps = &p->spec;
 	struct kfunc *k = kf(p);
 	char *aff = tracefs_read(s, "available_filter_functions", NULL);
-	char *black = read_blacklist(), *save = NULL, *line;
+	char *save = NULL, *line;
+	struct blacklist black;
 
 	if (!aff) {
 		pr_err("probe %d: cannot expand '%s': no list of traceable kernel functions "
 		       "(available_filter_functions: %s)", ps->index, ps->function, strerror(errno));
-		free(black);
 		return ERR_RUNTIME;
 	}
+	read_blacklist(&black);
 	for (line = strtok_r(aff, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *name, *module;
 
@@ -135,12 +165,12 @@ static int resolve_wildcard(struct session *s, struct probe *p)
 			continue;
 		if (ps->library && (!module || strcmp(module, ps->library)))
 			continue;
-		if (black && blacklisted(black, name))
+		if (blacklisted(&black, name))
 			continue;
 		add_target(k, name, module);
 	}
 	free(aff);
-	free(black);
+	free_blacklist(&black);
 	dedup_targets(k);
 	if (!k->ntargets) {
 		pr_err("probe %d, column %d: pattern '%s' matches no traceable kernel function%s%s",
@@ -248,7 +278,8 @@ static int resolve_name(struct session *s, struct probe *p)
 	const struct probe_spec *ps = &p->spec;
 	struct kfunc *k = kf(p);
 	const char *module = NULL;
-	char *name = NULL, *black;
+	char *name = NULL;
+	struct blacklist black;
 
 	if (lookup_func(s, ps->function, ps->library, &module))
 		name = xstrdup(ps->function);
@@ -258,15 +289,15 @@ static int resolve_name(struct session *s, struct probe *p)
 		unknown_function(s, p);
 		return ERR_USAGE;
 	}
-	black = read_blacklist();
-	if (black && blacklisted(black, name)) {
+	read_blacklist(&black);
+	if (blacklisted(&black, name)) {
 		pr_err("probe %d, column %d: kernel function '%s' cannot be traced: it is on the "
 		       "kernel's kprobe blacklist", ps->index, ps->function_col, name);
-		free(black);
+		free_blacklist(&black);
 		free(name);
 		return ERR_USAGE;
 	}
-	free(black);
+	free_blacklist(&black);
 	add_target(k, name, module);
 	p->func_name = name;
 	/* Whether ftrace can patch it is left to the kernel: fentry falls back. */
@@ -687,31 +718,66 @@ static void kfunc_free(struct probe *p)
 }
 
 /* Traceable kernel functions, as p::func or p:module:func. */
-static int kfunc_list(struct session *s, const char *pattern,
-		      void (*emit)(const char *spec, void *arg), void *arg)
+/* The BTF of the module whose functions are being listed (they come grouped). */
+struct list_btf {
+	char *module;
+	struct btf *btf;
+};
+
+/* -lv: parameters from the kernel's BTF (module functions: the module's, if it has one). */
+static char *kfunc_details(struct session *s, const char *name, const char *module,
+			   struct list_btf *mb)
+{
+	struct btf *vmlinux = ktypes_vmlinux(s);
+
+	if (module && vmlinux && (!mb->module || strcmp(mb->module, module))) {
+		btf__free(mb->btf);
+		free(mb->module);
+		mb->module = xstrdup(module);
+		mb->btf = btf__load_module_btf(module, vmlinux);
+	}
+	if (module)
+		return mb->btf ? ktype_func_signature(mb->btf, name) : NULL;
+	return vmlinux ? ktype_func_signature(vmlinux, name) : NULL;
+}
+
+static int kfunc_list(struct session *s, const char *pattern, const struct lister *l)
 {
 	char *aff = tracefs_read(s, "available_filter_functions", NULL);
-	char *black = read_blacklist(), *save = NULL, *line;
+	char *save = NULL, *line, *last = NULL;
+	struct list_btf mb = { 0 };
+	struct blacklist black;
 
 	if (!aff) {
 		pr_err("cannot list kernel functions (available_filter_functions: %s)",
 		       strerror(errno));
-		free(black);
 		return ERR_RUNTIME;
 	}
+	read_blacklist(&black);
 	for (line = strtok_r(aff, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *name, *module, *spec;
+		char *name, *module, *spec, *detail;
 
 		split_aff_line(line, &name, &module);
-		if (is_fragment(name) || (black && blacklisted(black, name)))
+		if (is_fragment(name))
 			continue;
 		spec = module ? xasprintf("p:%s:%s", module, name) : xasprintf("p::%s", name);
-		if (!pattern || !fnmatch(pattern, spec, 0))
-			emit(spec, arg);
+		/* Static functions of one name are listed once. */
+		if ((!pattern || !fnmatch(pattern, spec, 0)) && !blacklisted(&black, name) &&
+		    (!last || strcmp(last, spec))) {
+			detail = l->verbose ? kfunc_details(s, name, module, &mb) : NULL;
+			l->emit(spec, detail, l->arg);
+			free(detail);
+			free(last);
+			last = spec;
+			continue;
+		}
 		free(spec);
 	}
+	free(last);
 	free(aff);
-	free(black);
+	free_blacklist(&black);
+	btf__free(mb.btf);
+	free(mb.module);
 	return 0;
 }
 

@@ -43,6 +43,17 @@ struct loc {
 	char why[192];		/* LOC_NONE */
 };
 
+/* Where listed probes go (-l). */
+struct lister {
+	bool verbose;		/* -lv: details too */
+	/*
+	 * One probe: @detail (NULL if none) is what it offers, one item per
+	 * line ("int fd", "struct file *file"), for -lv.
+	 */
+	void (*emit)(const char *spec, const char *detail, void *arg);
+	void *arg;
+};
+
 /* How to load a program: everything the kernel wants besides the code. */
 struct load_attr {
 	int prog_type;		/* enum bpf_prog_type */
@@ -112,12 +123,11 @@ struct provider {
 
 	/*
 	 * What this provider can probe whose spec matches the glob @pattern
-	 * (NULL: all), each passed to @emit in etrace's own spec syntax
-	 * ("t:sched:sched_switch", "p::vfs_read"). 0, or ERR_* with the
-	 * message printed. Optional.
+	 * (NULL: all), each passed to @l->emit in etrace's own spec syntax
+	 * ("t:sched:sched_switch", "p::vfs_read"), with @l->verbose what it
+	 * offers. 0, or ERR_* with the message printed. Optional.
 	 */
-	int (*list)(struct session *s, const char *pattern,
-		    void (*emit)(const char *spec, void *arg), void *arg);
+	int (*list)(struct session *s, const char *pattern, const struct lister *l);
 };
 
 extern const struct provider tracepoint_provider;

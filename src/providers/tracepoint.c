@@ -210,38 +210,74 @@ static void tp_describe(const struct probe *p, char *buf, size_t len)
 }
 
 /* Every category/event under tracefs events/, as t:category:event. */
-static int tp_list(struct session *s, const char *pattern,
-		   void (*emit)(const char *spec, void *arg), void *arg)
+/* -lv: the fields of an event, as C declarations ("const char * filename"). */
+static char *tp_details(struct session *s, const char *cat, const char *ev)
 {
-	DIR *cats = tracefs_opendir(s, "events"), *evs;
-	struct dirent *c, *e;
+	char *path = xasprintf("events/%s/%s/format", cat, ev), *text, err[128];
+	struct strbuf sb = { 0 };
+	struct tp_format f;
+
+	text = tracefs_read(s, path, NULL);
+	free(path);
+	if (!text || tp_format_parse(text, &f, err, sizeof(err))) {
+		free(text);
+		return NULL;
+	}
+	free(text);
+	for (size_t i = 0; i < f.nfields; i++) {
+		const struct tp_field *fl = &f.fields[i];
+
+		if (fl->is_common)
+			continue;
+		sb_printf(&sb, "%s%s%s%s", fl->data_loc || fl->rel_loc ? "__data_loc " : "",
+			  fl->type, fl->is_pointer ? "" : " ", fl->name);
+		if (fl->is_array && fl->array_len)
+			sb_printf(&sb, "[%d]", fl->array_len);
+		else if (fl->is_array)
+			sb_printf(&sb, "[]");
+		sb_printf(&sb, "\n");
+	}
+	tp_format_free(&f);
+	return sb.buf;
+}
+
+static void tp_list_category(struct session *s, const char *cat, const char *pattern,
+			     const struct lister *l)
+{
+	char *dir = xasprintf("events/%s", cat);
+	DIR *evs = tracefs_opendir(s, dir);
+	struct dirent *e;
+
+	free(dir);
+	while (evs && (e = readdir(evs))) {
+		char *spec, *detail;
+
+		if (e->d_name[0] == '.' || !tracefs_valid_name(e->d_name) || e->d_type == DT_REG)
+			continue;
+		spec = xasprintf("t:%s:%s", cat, e->d_name);
+		if (!pattern || !fnmatch(pattern, spec, 0)) {
+			detail = l->verbose ? tp_details(s, cat, e->d_name) : NULL;
+			l->emit(spec, detail, l->arg);
+			free(detail);
+		}
+		free(spec);
+	}
+	if (evs)
+		closedir(evs);
+}
+
+static int tp_list(struct session *s, const char *pattern, const struct lister *l)
+{
+	DIR *cats = tracefs_opendir(s, "events");
+	struct dirent *c;
 
 	if (!cats) {
 		pr_err("cannot list tracepoints: %s", strerror(errno));
 		return ERR_RUNTIME;
 	}
-	while ((c = readdir(cats))) {
-		char *dir;
-
-		if (c->d_name[0] == '.' || !tracefs_valid_name(c->d_name))
-			continue;
-		dir = xasprintf("events/%s", c->d_name);
-		evs = tracefs_opendir(s, dir);
-		free(dir);
-		while (evs && (e = readdir(evs))) {
-			char *spec;
-
-			if (e->d_name[0] == '.' || !tracefs_valid_name(e->d_name) ||
-			    e->d_type == DT_REG)
-				continue;
-			spec = xasprintf("t:%s:%s", c->d_name, e->d_name);
-			if (!pattern || !fnmatch(pattern, spec, 0))
-				emit(spec, arg);
-			free(spec);
-		}
-		if (evs)
-			closedir(evs);
-	}
+	while ((c = readdir(cats)))
+		if (c->d_name[0] != '.' && tracefs_valid_name(c->d_name))
+			tp_list_category(s, c->d_name, pattern, l);
 	closedir(cats);
 	return 0;
 }

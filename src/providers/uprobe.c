@@ -233,10 +233,9 @@ static int uprobe_install(struct session *s, struct probe *p)
 	return user_install(s, p, false);
 }
 
-static int uprobe_list(struct session *s, const char *pattern,
-		       void (*emit)(const char *spec, void *arg), void *arg)
+static int uprobe_list(struct session *s, const char *pattern, const struct lister *l)
 {
-	return user_list(s, pattern, false, emit, arg);
+	return user_list(s, pattern, false, l);
 }
 
 const struct provider uprobe_provider = {

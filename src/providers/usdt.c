@@ -161,10 +161,9 @@ static int usdt_install(struct session *s, struct probe *p)
 	return user_install(s, p, true);
 }
 
-static int usdt_list(struct session *s, const char *pattern,
-		     void (*emit)(const char *spec, void *arg), void *arg)
+static int usdt_list(struct session *s, const char *pattern, const struct lister *l)
 {
-	return user_list(s, pattern, true, emit, arg);
+	return user_list(s, pattern, true, l);
 }
 
 const struct provider usdt_provider = {

@@ -312,31 +312,30 @@ void user_ctx_reg(const struct probe *p, const char *name, struct loc *out)
 
 /* --- listing ------------------------------------------------------------------ */
 
-static int cmp_str(const void *a, const void *b)
+/* -lv for a USDT probe: its arguments as the note gives them. */
+static char *usdt_details(const struct elf_usdt *n)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
+	char *args = xstrdup(n->args ? n->args : ""), *save = NULL;
+	struct strbuf sb = { 0 };
+	int i = 0;
 
-/* Emit @specs sorted, each once, then free them. */
-static void emit_sorted(char **specs, size_t n, void (*emit)(const char *, void *), void *arg)
-{
-	if (n)
-		qsort(specs, n, sizeof(*specs), cmp_str);
-	for (size_t i = 0; i < n; i++) {
-		if (!i || strcmp(specs[i], specs[i - 1]))
-			emit(specs[i], arg);
+	for (char *tok = strtok_r(args, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		long size = strchr(tok, '@') ? strtol(tok, NULL, 10) : 8;
+
+		long bytes = size < 0 ? -size : size;
+
+		sb_printf(&sb, "arg%d: %ld byte%s%s (%s)\n", ++i, bytes, bytes == 1 ? "" : "s",
+			  size < 0 ? ", signed" : "", tok);
 	}
-	for (size_t i = 0; i < n; i++)
-		free(specs[i]);
-	free(specs);
+	free(args);
+	return sb.buf ? sb.buf : xstrdup("no arguments\n");
 }
 
-int user_list(struct session *s, const char *pattern, bool usdt,
-	      void (*emit)(const char *spec, void *arg), void *arg)
+int user_list(struct session *s, const char *pattern, bool usdt, const struct lister *l)
 {
 	const char *lib = pattern ? strchr(pattern, ':') : NULL, *end;
-	char err[512], *name, *path, **specs = NULL;
-	size_t n = 0, cap = 0;
+	char err[512], *name, *path, *glob, **specs = NULL, **details = NULL;
+	size_t n = 0, cap = 0, dcap = 0;
 	struct elf_file f;
 
 	end = lib ? strchr(lib + 1, ':') : NULL;
@@ -346,11 +345,15 @@ int user_list(struct session *s, const char *pattern, bool usdt,
 		return ERR_USAGE;
 	}
 	name = xstrndup(lib + 1, (size_t)(end - lib - 1));
+	/* u:LIB:NAME names a probe of any provider, as in probe specs. */
+	glob = usdt && !strchr(end + 1, ':') ? xasprintf("u:%s:*:%s", name, end + 1) :
+					       xstrdup(pattern);
 	path = libpath_resolve(name, s->opt.pid, err, sizeof(err));
 	if (!path || elf_open(path, &f, err, sizeof(err))) {
 		pr_err("%s%s%s", path ? path : "", path ? " is " : "", err);
 		free(path);
 		free(name);
+		free(glob);
 		return ERR_USAGE;
 	}
 	if (usdt)
@@ -361,16 +364,25 @@ int user_list(struct session *s, const char *pattern, bool usdt,
 		char *spec = usdt ? xasprintf("u:%s:%s:%s", name, f.usdt[i].provider, f.usdt[i].name) :
 				    xasprintf("p:%s:%s", name, f.syms[i].name);
 
-		if ((!usdt && f.syms[i].ifunc) || fnmatch(pattern, spec, 0)) {
+		if ((!usdt && f.syms[i].ifunc) || fnmatch(glob, spec, 0)) {
 			free(spec);
 			continue;
 		}
 		specs = grow_array(specs, &cap, n + 1, sizeof(*specs));
+		details = grow_array(details, &dcap, n + 1, sizeof(*details));
+		details[n] = usdt && l->verbose ? usdt_details(&f.usdt[i]) : NULL;
 		specs[n++] = spec;
 	}
-	emit_sorted(specs, n, emit, arg);
+	for (size_t i = 0; i < n; i++) {
+		l->emit(specs[i], details[i], l->arg);
+		free(specs[i]);
+		free(details[i]);
+	}
+	free(specs);
+	free(details);
 	elf_free(&f);
 	free(path);
 	free(name);
+	free(glob);
 	return 0;
 }

@@ -64,8 +64,7 @@ void user_free(struct probe *p);
  * provider->list for both: @pattern is "p:LIBRARY:GLOB" (functions) or
  * "u:LIBRARY:GLOB" (USDT probes, listed as u:LIBRARY:PROVIDER:NAME).
  */
-int user_list(struct session *s, const char *pattern, bool usdt,
-	      void (*emit)(const char *spec, void *arg), void *arg);
+int user_list(struct session *s, const char *pattern, bool usdt, const struct lister *l);
 
 /* provider->probe_offset: the file offset of the location being built. */
 long long user_probe_offset(const struct probe *p);

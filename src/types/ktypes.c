@@ -239,3 +239,42 @@ int ktype_func_ret(const struct btf *btf, const char *func, __u32 *type_id)
 	*type_id = proto->type;
 	return 0;
 }
+
+static void dump_to_sb(void *ctx, const char *fmt, va_list ap)
+{
+	sb_vprintf(ctx, fmt, ap);
+}
+
+char *ktype_func_signature(const struct btf *btf, const char *func)
+{
+	const struct btf_type *proto = btf ? func_proto(btf, func) : NULL;
+	const struct btf_param *prm;
+	struct strbuf sb = { 0 };
+	struct btf_dump *d;
+
+	if (!proto || !(d = btf_dump__new(btf, dump_to_sb, &sb, NULL)))
+		return NULL;
+	prm = btf_params(proto);
+	for (int i = 0; i < btf_vlen(proto); i++, prm++) {
+		const char *name = btf__name_by_offset(btf, prm->name_off);
+		LIBBPF_OPTS(btf_dump_emit_type_decl_opts, opts, .field_name = name ? name : "");
+
+		/* A trailing void parameter means varargs (printk). */
+		if (!prm->type) {
+			sb_printf(&sb, "...\n");
+			continue;
+		}
+		btf_dump__emit_type_decl(d, prm->type, &opts);
+		sb_printf(&sb, "\n");
+	}
+	{
+		LIBBPF_OPTS(btf_dump_emit_type_decl_opts, opts, .field_name = "retval");
+
+		if (proto->type) {
+			btf_dump__emit_type_decl(d, proto->type, &opts);
+			sb_printf(&sb, "\n");
+		}
+	}
+	btf_dump__free(d);
+	return sb.buf ? sb.buf : xstrdup("");
+}

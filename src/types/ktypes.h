@@ -66,6 +66,13 @@ const char *ktype_name(const struct btf *btf, __u32 id, char *buf, size_t len);
 int ktype_func_param(const struct btf *btf, const char *func, const char *name,
 		     int *index, __u32 *type_id);
 
+/*
+ * -lv: the parameters of kernel function @func as C declarations, one per
+ * line ("struct file *file"), then its return value ("ssize_t retval")
+ * unless void. NULL if @btf does not describe @func. malloc'ed.
+ */
+char *ktype_func_signature(const struct btf *btf, const char *func);
+
 /* Return type of @func (0 for void) or -ENOENT. */
 int ktype_func_ret(const struct btf *btf, const char *func, __u32 *type_id);
 
