@@ -7,6 +7,7 @@
 # make install    PREFIX=/usr/local
 # make bench      start-up and overhead figures against bpftrace
 # make bench-detach, bench-soak   attach/detach of many probes; a 10-minute soak
+# make bench-user  user-space probes (uprobes on bash's readline, libc's malloc)
 # make fuzz       libFuzzer (clang) on the spec parser for FUZZ_SECONDS (default 60)
 
 VERSION := 0.1.0
@@ -66,7 +67,7 @@ USER_PROGS := $(addprefix $(UDIR)/,libufunc.so libufunc_dl.so ufunc ufunc-O0 ufu
 	ufunc-clang ufunc-lld ufunc-stripped ufunc-minidebug ufunc-static usdt usdt-O0 usdt-clang usdt-static jit)
 
 
-.PHONY: all deps run check unit runtime vm-check vm-shell install bench bench-detach bench-soak clean \
+.PHONY: all deps run check unit runtime vm-check vm-shell install bench bench-detach bench-soak bench-user clean \
 	fuzz-driver fuzz fuzz-deps
 .DELETE_ON_ERROR:
 
@@ -235,6 +236,11 @@ bench-detach: deps all
 
 bench-soak: deps all
 	bench/soak.sh $(BENCH_ARGS) $(ETRACE)
+
+# User-space probes against bpftrace (and BCC with BENCH_ARGS=--with-bcc):
+# start-up on readline and malloc, cost per malloc() call, -U (about 3 minutes).
+bench-user: deps all
+	bench/user.sh $(BENCH_ARGS) $(ETRACE)
 
 # fuzz: libFuzzer with ASan+UBSan on the spec and format parsers, built by clang
 # straight from the sources they need. The seeds are copied into

@@ -402,19 +402,63 @@ static void emit_stop_check(struct cg *cg)
 	ir_jcond_imm(ir, BPF_JNE, v, 0, cg->out);
 }
 
+/*
+ * A predicate that reads nothing but registers, record fields and
+ * constants costs a few instructions: it is tested before the filters,
+ * whose helper calls then run only for events it lets through.
+ */
+static bool cheap(const struct cg *cg, const struct expr *e)
+{
+	const struct sinfo *si = e ? sema_of(cg, e) : NULL;
+
+	if (!e)
+		return true;
+	if (!si)
+		return false;
+	switch (si->res) {
+	case RES_CONST:
+	case RES_CTX_PTR:
+	case RES_FIELD:
+	case RES_INDEX_CTX:
+		return true;
+	case RES_LOC:
+		return si->loc.kind == LOC_CTX || si->loc.kind == LOC_IMM;
+	case RES_UNARY:
+	case RES_BINARY:
+	case RES_LOGICAL:
+	case RES_TERNARY:
+	case RES_CAST:
+		return cheap(cg, e->cond) && cheap(cg, e->lhs) && cheap(cg, e->rhs);
+	default:
+		return false;
+	}
+}
+
+static void emit_predicate(struct cg *cg)
+{
+	if (!cg->p->spec.predicate)
+		return;
+	ir_comment(cg->ir, "predicate");
+	cg_branch(cg, cg->p->spec.predicate, false, cg->out);
+}
+
 static void emit_body(struct cg *cg)
 {
 	struct ir *ir = cg->ir;
 	int lost = ir_label(ir), args[3];
+	const struct options *o = &cg->s->opt;
+	/* -p and -L reject most events themselves: they stay first. */
+	bool pred_first = cg->p->spec.predicate && !o->pid && !o->tid &&
+			  cheap(cg, cg->p->spec.predicate);
 
 	emit_stop_check(cg);
+	if (pred_first)
+		emit_predicate(cg);
 	emit_filters(cg);
 	emit_comm_filter(cg);
 	emit_scratch(cg);
-	if (cg->p->spec.predicate) {
-		ir_comment(ir, "predicate");
-		cg_branch(cg, cg->p->spec.predicate, false, cg->out);
-	}
+	if (!pred_first)
+		emit_predicate(cg);
 	cg->rec = ir_vreg(ir);
 	ir_comment(ir, "reserve the record");
 	args[0] = ir_vreg(ir);

@@ -196,17 +196,18 @@ UNIT_TEST(arch_table_matches_kernel_btf)
 	btf__free(btf);
 }
 
-static void collect(const char *spec, void *arg)
+static void collect(const char *spec, const char *detail, void *arg)
 {
 	struct strbuf *sb = arg;
 
-	sb_printf(sb, "%s\n", spec);
+	sb_printf(sb, "%s\n%s", spec, detail ? detail : "");
 }
 
 /* Listing what can be probed, in spec syntax (for -l): on the live tracefs. */
 UNIT_TEST(provider_lists_tracepoints)
 {
 	struct strbuf out = { 0 };
+	struct lister l = { .emit = collect, .arg = &out };
 	struct session s;
 
 	if (access("/sys/kernel/tracing/events/sched/sched_switch", F_OK)) {
@@ -214,12 +215,18 @@ UNIT_TEST(provider_lists_tracepoints)
 		return;
 	}
 	session_init(&s);
-	CHECK_EQ_INT(tracepoint_provider.list(&s, "t:sched:sched_swi*", collect, &out), 0);
+	CHECK_EQ_INT(tracepoint_provider.list(&s, "t:sched:sched_swi*", &l), 0);
 	CHECK_EQ_STR(out.buf, "t:sched:sched_switch\n");
 	sb_reset(&out);
-	CHECK_EQ_INT(tracepoint_provider.list(&s, NULL, collect, &out), 0);
+	CHECK_EQ_INT(tracepoint_provider.list(&s, NULL, &l), 0);
 	CHECK(out.buf && strstr(out.buf, "\nt:syscalls:sys_enter_openat\n"));
 	CHECK(out.buf && !strstr(out.buf, ":enable\n") && !strstr(out.buf, ":filter\n"));
+	sb_reset(&out);
+	/* -lv: the fields, as C declarations, without the common ones. */
+	l.verbose = true;
+	CHECK_EQ_INT(tracepoint_provider.list(&s, "t:syscalls:sys_enter_openat", &l), 0);
+	CHECK_EQ_STR(out.buf, "t:syscalls:sys_enter_openat\nint __syscall_nr\nint dfd\n"
+			      "const char *filename\nint flags\numode_t mode\n");
 	sb_free(&out);
 	session_teardown(&s);
 }

@@ -531,36 +531,40 @@ UNIT_TEST(usym_placed_file_of_an_exited_process)
 
 /* --- listing (for -l) ----------------------------------------------------------- */
 
-static void collect_spec(const char *spec, void *arg)
+static void collect_spec(const char *spec, const char *detail, void *arg)
 {
-	sb_printf(arg, "%s\n", spec);
+	sb_printf(arg, "%s\n%s", spec, detail ? detail : "");
 }
 
 UNIT_TEST(user_providers_list)
 {
 	struct strbuf out = { 0 };
+	struct lister l = { .emit = collect_spec, .arg = &out };
 	struct session s;
 
 	session_init(&s);
-	/* Functions of libc by BCC's short name: globbed, sorted, once each, no IFUNC. */
-	CHECK_EQ_INT(uprobe_provider.list(&s, "p:c:mallo*", collect_spec, &out), 0);
+	/* Functions of libc by BCC's short name, globbed, no IFUNC. */
+	CHECK_EQ_INT(uprobe_provider.list(&s, "p:c:mallo*", &l), 0);
 	CHECK(out.buf && strstr(out.buf, "p:c:malloc\n"));
-	CHECK(out.buf && !strstr(out.buf, "p:c:malloc\np:c:malloc\n"));
 	sb_reset(&out);
-	CHECK_EQ_INT(uprobe_provider.list(&s, "p:c:strlen", collect_spec, &out), 0);
+	CHECK_EQ_INT(uprobe_provider.list(&s, "p:c:strlen", &l), 0);
 	CHECK(!out.buf || !out.len);
 	sb_reset(&out);
-	/* USDT probes of Debian's python3, as u:LIB:PROVIDER:NAME. */
+	/* USDT probes of Debian's python3, as u:LIB:PROVIDER:NAME; -lv: the arguments. */
 	if (!access("/usr/bin/python3", R_OK)) {
-		CHECK_EQ_INT(usdt_provider.list(&s, "u:/usr/bin/python3:*:function__*",
-						collect_spec, &out), 0);
-		CHECK_EQ_STR(out.buf, "u:/usr/bin/python3:python:function__entry\n"
-				      "u:/usr/bin/python3:python:function__return\n");
+		CHECK_EQ_INT(usdt_provider.list(&s, "u:/usr/bin/python3:function__entry", &l), 0);
+		CHECK_EQ_STR(out.buf, "u:/usr/bin/python3:python:function__entry\n");
+		sb_reset(&out);
+		l.verbose = true;
+		CHECK_EQ_INT(usdt_provider.list(&s, "u:/usr/bin/python3:*:function__ret*", &l), 0);
+		CHECK(out.buf && !strncmp(out.buf, "u:/usr/bin/python3:python:function__return\n"
+					  "arg1: 8 bytes (8@", 59));
+		CHECK(out.buf && strstr(out.buf, "\narg3: 4 bytes, signed (-4@"));
+		l.verbose = false;
 		sb_reset(&out);
 	}
-	CHECK_EQ_INT(uprobe_provider.list(&s, "p:*", collect_spec, &out), ERR_USAGE);
-	CHECK_EQ_INT(uprobe_provider.list(&s, "p:etrace-no-such-lib:*", collect_spec, &out),
-		     ERR_USAGE);
+	CHECK_EQ_INT(uprobe_provider.list(&s, "p:*", &l), ERR_USAGE);
+	CHECK_EQ_INT(uprobe_provider.list(&s, "p:etrace-no-such-lib:*", &l), ERR_USAGE);
 	sb_free(&out);
 	session_teardown(&s);
 }
