@@ -451,7 +451,6 @@ static void emit_body(struct cg *cg)
 	bool pred_first = cg->p->spec.predicate && !o->pid && !o->tid &&
 			  cheap(cg, cg->p->spec.predicate);
 
-	emit_stop_check(cg);
 	if (pred_first)
 		emit_predicate(cg);
 	emit_filters(cg);
@@ -459,6 +458,8 @@ static void emit_body(struct cg *cg)
 	emit_scratch(cg);
 	if (!pred_first)
 		emit_predicate(cg);
+	/* Last: only what would be recorded needs to know that etrace has stopped. */
+	emit_stop_check(cg);
 	cg->rec = ir_vreg(ir);
 	ir_comment(ir, "reserve the record");
 	args[0] = ir_vreg(ir);
