@@ -269,6 +269,9 @@ bool parse_u64(const char *s, unsigned long long *out)
 
 char *sb_reserve(struct strbuf *sb, size_t len)
 {
+	/* Most appends fit: no call for them (this is on every printed field). */
+	if (sb->buf && len < sb->cap - sb->len)
+		return sb->buf + sb->len;
 	sb->buf = grow_array(sb->buf, &sb->cap, sb->len + len + 1, 1);
 	return sb->buf + sb->len;
 }
@@ -304,6 +307,41 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...)
 	va_start(ap, fmt);
 	sb_vprintf(sb, fmt, ap);
 	va_end(ap);
+}
+
+void sb_append_u64(struct strbuf *sb, uint64_t v, unsigned int base, bool upper)
+{
+	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	char tmp[24];
+	size_t n = sizeof(tmp);
+
+	do {
+		tmp[--n] = digits[v % base];
+		v /= base;
+	} while (v);
+	sb_append(sb, tmp + n, sizeof(tmp) - n);
+}
+
+void sb_append_i64(struct strbuf *sb, int64_t v)
+{
+	if (v < 0) {
+		sb_append(sb, "-", 1);
+		/* In unsigned arithmetic, so that INT64_MIN negates too. */
+		sb_append_u64(sb, -(uint64_t)v, 10, false);
+		return;
+	}
+	sb_append_u64(sb, (uint64_t)v, 10, false);
+}
+
+void sb_pad_to(struct strbuf *sb, size_t start, size_t width)
+{
+	size_t have = sb->len - start;
+
+	if (have >= width)
+		return;
+	memset(sb_reserve(sb, width - have), ' ', width - have);
+	sb->len += width - have;
+	sb->buf[sb->len] = '\0';
 }
 
 void sb_reset(struct strbuf *sb)

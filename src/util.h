@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -82,6 +83,11 @@ void sb_append(struct strbuf *sb, const void *data, size_t len);
 void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
+/* Digits of @v in @base (2..16), without prefix or padding: printf's hot cases without printf. */
+void sb_append_u64(struct strbuf *sb, uint64_t v, unsigned int base, bool upper);
+void sb_append_i64(struct strbuf *sb, int64_t v);
+/* Spaces until what was appended since length @start is @width bytes long. */
+void sb_pad_to(struct strbuf *sb, size_t start, size_t width);
 /* Make room for @len more bytes and return where they go (not counted yet). */
 char *sb_reserve(struct strbuf *sb, size_t len);
 void sb_reset(struct strbuf *sb);

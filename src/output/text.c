@@ -115,18 +115,37 @@ static void put_ustack(struct session *s, const struct event *ev)
 	sb_free(&esc);
 }
 
+/* A left-aligned column of at least @width bytes and the space after it ("%-7u "). */
+static void put_col_u(struct session *s, unsigned int v, size_t width)
+{
+	size_t start = s->line.len;
+
+	sb_append_u64(&s->line, v, 10, false);
+	sb_pad_to(&s->line, start, width);
+	sb_append(&s->line, " ", 1);
+}
+
+static void put_col_s(struct session *s, const char *text, size_t width)
+{
+	size_t start = s->line.len;
+
+	sb_append(&s->line, text, strlen(text));
+	sb_pad_to(&s->line, start, width);
+	sb_append(&s->line, " ", 1);
+}
+
 /* COMM, escaped: a process names itself, so it is not to be trusted. */
 static void put_comm(struct session *s, const char *comm)
 {
-	size_t n = strlen(comm), start = s->line.len, shown;
+	size_t n = strlen(comm), start = s->line.len;
 
 	if (s->opt.raw_strings || text_is_safe(comm, n)) {
-		line_printf(s, "%-15s ", comm);
+		put_col_s(s, comm, 15);
 		return;
 	}
 	sb_append_escaped(&s->line, comm, n, true);
-	shown = s->line.len - start;
-	line_printf(s, "%*s", shown < 15 ? (int)(16 - shown) : 1, "");
+	sb_pad_to(&s->line, start, 15);
+	sb_append(&s->line, " ", 1);
 }
 
 /* "TIME CPU PID TID COMM FUNC msg" and the stack, as BCC prints them. */
@@ -138,10 +157,13 @@ static void text_event(struct session *s, const struct event *ev)
 	if (has_time(s))
 		put_time(s, h);
 	if (s->opt.print_cpu)
-		line_printf(s, "%-3u ", h->cpu);
-	line_printf(s, "%-7u %-7u ", (unsigned)(h->pid_tgid >> 32), (unsigned)h->pid_tgid);
+		put_col_u(s, h->cpu, 3);
+	put_col_u(s, (unsigned int)(h->pid_tgid >> 32), 7);
+	put_col_u(s, (unsigned int)h->pid_tgid, 7);
 	put_comm(s, ev->comm);
-	line_printf(s, "%-16s %s\n", ev->func, ev->msg);
+	put_col_s(s, ev->func, 16);
+	sb_append(&s->line, ev->msg, strlen(ev->msg));
+	sb_append(&s->line, "\n", 1);
 	if (s->opt.kstack)
 		put_kstack(s, ev);
 	if (s->opt.ustack)

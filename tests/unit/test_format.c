@@ -482,3 +482,46 @@ UNIT_TEST(format_errors)
 		CHECK_EQ_STR(err, "column 2:");
 	}
 }
+
+/* The printf-free path of plain conversions prints what printf prints. */
+UNIT_TEST(format_plain_matches_printf)
+{
+	static const uint64_t vals[] = {
+		0, 1, 9, 10, 255, 256, 0x7fffffff, 0x80000000, 0xffffffff, 0x100000000ULL,
+		0x7fffffffffffffffULL, 0x8000000000000000ULL, ALL_ONES, 1234567890123ULL,
+	};
+	static const char *const fmts[] = {
+		"%d", "%u", "%x", "%X", "%ld", "%lu", "%lx", "%lX", "%hhd", "%hu", "%hx", "%i",
+	};
+	char want[64];
+
+	for (size_t i = 0; i < ARRAY_SIZE(vals); i++) {
+		uint64_t v = vals[i];
+
+		for (size_t j = 0; j < ARRAY_SIZE(fmts); j++) {
+			const char *f = fmts[j];
+			bool l = f[1] == 'l', hh = f[1] == 'h' && f[2] == 'h', h = f[1] == 'h';
+			char conv = f[strlen(f) - 1];
+			long long sv = l ? (long long)v : hh ? (signed char)v :
+				       h ? (short)v : (int)v;
+			unsigned long long uv = l ? v : hh ? (unsigned char)v :
+						h ? (unsigned short)v : (unsigned int)v;
+
+			if (conv == 'd' || conv == 'i')
+				snprintf(want, sizeof(want), "%lld", sv);
+			else if (conv == 'u')
+				snprintf(want, sizeof(want), "%llu", uv);
+			else
+				snprintf(want, sizeof(want), conv == 'x' ? "%llx" : "%llX", uv);
+			if (strcmp(fmt1(f, v), want)) {
+				fprintf(stderr, "  %s of 0x%llx: got '%s', want '%s'\n", f,
+					(unsigned long long)v, fmt1(f, v), want);
+				CHECK(0);
+			}
+		}
+	}
+	/* Strings: escaped, and cut ones end in "...", as with a width. */
+	CHECK_EQ_STR(fmt_str("<%s>", "ab\ncd", 5, 80), "<ab\\ncd>");
+	CHECK_EQ_STR(fmt_str("<%s>", "abcdef", 6, 4), "<abcd...>");
+	CHECK_EQ_STR(fmt_str("<%s>", "", 0, 4), "<>");
+}

@@ -70,6 +70,22 @@ UNIT_TEST(util_strbuf)
 	CHECK_EQ_STR(sb.buf, "ab");
 	sb_free(&sb);
 	CHECK(!sb.buf && !sb.len);
+
+	/* printf-free numbers and padding, appended to a buffer that starts empty. */
+	sb_append_i64(&sb, INT64_MIN);
+	sb_append(&sb, " ", 1);
+	sb_append_u64(&sb, UINT64_MAX, 16, true);
+	sb_append(&sb, " ", 1);
+	sb_append_u64(&sb, 0, 10, false);
+	CHECK_EQ_STR(sb.buf, "-9223372036854775808 FFFFFFFFFFFFFFFF 0");
+	sb_reset(&sb);
+	sb_append(&sb, "[", 1);
+	sb_append_i64(&sb, -42);
+	sb_pad_to(&sb, 1, 7);
+	sb_append(&sb, "]", 1);
+	sb_pad_to(&sb, 0, 3);
+	CHECK_EQ_STR(sb.buf, "[-42    ]");
+	sb_free(&sb);
 }
 
 /* A pipe nobody reads: the sink takes what fits, keeps the rest, never blocks. */
