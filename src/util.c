@@ -174,12 +174,46 @@ void suggest_init(struct suggest *s, const char *word)
 	if (s->max_dist > 4)
 		s->max_dist = 4;
 	s->best_dist = s->max_dist + 1;
+	s->affix_extra = SIZE_MAX;
 }
 
+/*
+ * Bytes @cand adds to @word around it, when @word is all of its start or
+ * its end ("__kmalloc" in "__kmalloc_noprof"); SIZE_MAX if it is neither.
+ */
+static size_t affix_extra(const char *word, const char *cand)
+{
+	size_t wl = strlen(word), cl = strlen(cand);
+
+	/* Short words are the start of too many names to mean anything. */
+	if (wl < 5 || cl <= wl)
+		return SIZE_MAX;
+	if (!strncmp(cand, word, wl) || !strcmp(cand + cl - wl, word))
+		return cl - wl;
+	return SIZE_MAX;
+}
+
+/*
+ * A name that starts or ends with the word is what older documentation
+ * usually means (a suffix or prefix added by a later kernel), so such a
+ * match beats any typo-distance one; among them the shortest wins.
+ */
 void suggest_add(struct suggest *s, const char *candidate)
 {
-	int d = edit_distance(s->word, candidate, s->best_dist - 1);
+	size_t extra = affix_extra(s->word, candidate);
+	int d;
 
+	if (extra != SIZE_MAX) {
+		if (extra < s->affix_extra) {
+			free(s->best);
+			s->best = xstrdup(candidate);
+			s->affix_extra = extra;
+		}
+		return;
+	}
+	if (s->affix_extra != SIZE_MAX)
+		return;
+	d = edit_distance(s->word, candidate, s->best_dist - 1);
 	if (d < s->best_dist && d > 0) {
 		free(s->best);
 		s->best = xstrdup(candidate);

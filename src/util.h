@@ -58,15 +58,17 @@ void pr_verbose(bool verbose, const char *fmt, ...)
 int edit_distance(const char *a, const char *b, int cap);
 
 /*
- * Keeps the closest candidate seen so far for a "did you mean" hint.
- * Feed candidates with suggest_add(), then read ->best (NULL if nothing
- * was close enough).
+ * Keeps the closest candidate seen so far for a "did you mean" hint: the
+ * shortest name that starts or ends with the word (words of 5+ bytes), else
+ * the one at the smallest edit distance. Feed candidates with
+ * suggest_add(), then read ->best (NULL if nothing was close enough).
  */
 struct suggest {
 	const char *word;
 	char *best;
 	int best_dist;
 	int max_dist;
+	size_t affix_extra;	/* best is a name around the word: bytes it adds */
 };
 
 void suggest_init(struct suggest *s, const char *word);

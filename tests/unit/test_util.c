@@ -171,3 +171,36 @@ UNIT_TEST(loader_log_grows_until_the_reason_fits)
 	CHECK_EQ_INT(f.last_size, LOADER_LOG_MAX);
 	free(log);
 }
+
+/* Did-you-mean: names around the word first, then typos. */
+static const char *suggest_of(const char *word, const char *const *cands, size_t n)
+{
+	static char out[64];
+	struct suggest sg;
+
+	suggest_init(&sg, word);
+	for (size_t i = 0; i < n; i++)
+		suggest_add(&sg, cands[i]);
+	snprintf(out, sizeof(out), "%s", sg.best ? sg.best : "(none)");
+	suggest_free(&sg);
+	return out;
+}
+
+UNIT_TEST(util_suggest_ranking)
+{
+	static const char *const k[] = {
+		"__alloc", "__kmalloc_node_noprof", "__kmalloc_noprof", "kmalloc_trace",
+		"kfree_skb_list_reason", "kfree_skb_reason", "kfree_skb_partial",
+		"__x64_sys_read", "vfs_read", "vfs_write",
+	};
+
+	CHECK_EQ_STR(suggest_of("__kmalloc", k, ARRAY_SIZE(k)), "__kmalloc_noprof");
+	CHECK_EQ_STR(suggest_of("kfree_skb", k, ARRAY_SIZE(k)), "kfree_skb_reason");
+	CHECK_EQ_STR(suggest_of("x64_sys_read", k, ARRAY_SIZE(k)), "__x64_sys_read");
+	/* No name around it: the nearest typo, as before. */
+	CHECK_EQ_STR(suggest_of("vfs_raed", k, ARRAY_SIZE(k)), "vfs_read");
+	/* Short words match nothing around them ("read" is in too many names). */
+	CHECK_EQ_STR(suggest_of("rea", k, ARRAY_SIZE(k)), "(none)");
+	/* The word itself is no suggestion. */
+	CHECK_EQ_STR(suggest_of("vfs_read", k, ARRAY_SIZE(k)), "(none)");
+}
