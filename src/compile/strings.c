@@ -13,6 +13,26 @@ static int read_str_helper(const struct val *v)
 }
 
 /*
+ * A pointer that no type marks as user memory may still point there:
+ * kernel functions' BTF rarely says __user (do_sys_openat2's filename),
+ * and BCC's bpf_probe_read read either. Try kernel memory, and user
+ * memory when that fails (it costs one more call only then).
+ */
+static void read_either(struct cg *cg, const int *args, int size, bool raw)
+{
+	int r = ir_vreg(cg->ir), done = ir_label(cg->ir);
+
+	ir_mov_imm(cg->ir, args[1], size);
+	ir_call(cg->ir, raw ? BPF_FUNC_probe_read_kernel : BPF_FUNC_probe_read_kernel_str, r, 3,
+		args);
+	ir_jcond_imm(cg->ir, BPF_JSGE, r, 0, done);
+	ir_mov_imm(cg->ir, args[1], size);
+	ir_call(cg->ir, raw ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_user_str, -1, 3,
+		args);
+	ir_bind(cg->ir, done);
+}
+
+/*
  * Copy string @v to @dst (a vreg pointer), @size bytes max, with a _str
  * helper; @raw copies exactly @size bytes instead (binary STRCMP).
  */
@@ -40,6 +60,10 @@ static void read_bytes(struct cg *cg, struct val *v, int dst, int size, bool raw
 			ir_alu_imm(cg->ir, BPF_ADD, args[2], v->off);
 	} else {
 		ir_mov(cg->ir, args[2], cg_int_reg(cg, v));
+		if (!v->ty.user) {
+			read_either(cg, args, size, raw);
+			return;
+		}
 	}
 	ir_mov_imm(cg->ir, args[1], size);
 	if (raw)

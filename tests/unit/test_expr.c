@@ -1443,6 +1443,25 @@ UNIT_TEST(expr_string_pointers)
 	/* Kernel memory is not user memory. */
 	fx_set(&fx, "filename", fx_kernel_str(&fx, "/kernel"));
 	MSG(&fx, "t:syscalls:sys_enter_openat \"[%s]\", args->filename", "[]");
+	/*
+	 * A pointer no type marks as user (a cast here; kernel functions'
+	 * BTF without __user): kernel memory first, then user memory.
+	 */
+	MSG(&fx, "t:syscalls:sys_enter_openat \"[%s]\", (char *)(long)args->filename",
+	    "[/kernel]");
+	r = RUN(&fx, "t:syscalls:sys_enter_openat \"%s\", (char *)(long)args->filename");
+	CHECK(r->calls[BPF_FUNC_probe_read_kernel_str] == 1);
+	CHECK(!r->calls[BPF_FUNC_probe_read_user_str]);
+	free(r);
+	fx_set(&fx, "filename", fx_user_str(&fx, "/user"));
+	MSG(&fx, "t:syscalls:sys_enter_openat \"[%s]\", (char *)(long)args->filename",
+	    "[/user]");
+	r = RUN(&fx, "t:syscalls:sys_enter_openat \"%s\", (char *)(long)args->filename");
+	CHECK(r->calls[BPF_FUNC_probe_read_kernel_str] == 1);
+	CHECK(r->calls[BPF_FUNC_probe_read_user_str] == 1);
+	free(r);
+	fx_set(&fx, "filename", 0);
+	MSG(&fx, "t:syscalls:sys_enter_openat \"[%s]\", (char *)(long)args->filename", "[]");
 	/* A user string as long as the slot: cut, with "...". */
 	fx_set(&fx, "filename", fx_user_str(&fx, "/a/very/long/path/that/goes/on/and/on/and/on/"
 					    "well/past/the/eighty/characters/of/the/default/-Z"));
