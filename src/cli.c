@@ -25,6 +25,7 @@ enum {
 	OPT_MECHANISM,
 	OPT_RAW_STRINGS,
 	OPT_DRY_RUN,
+	OPT_EBPF,
 	OPT_FEATURES,
 };
 
@@ -58,6 +59,8 @@ static const struct option long_opts[] = {
 	{ "mechanism", required_argument, NULL, OPT_MECHANISM },
 	{ "raw-strings", no_argument, NULL, OPT_RAW_STRINGS },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "ebpf", no_argument, NULL, OPT_EBPF },
+	{ "aggregate", no_argument, NULL, 'A' },
 	{ "features", no_argument, NULL, OPT_FEATURES },
 	{ "list", no_argument, NULL, 'l' },
 	{ NULL, 0, NULL, 0 },
@@ -121,6 +124,7 @@ static const char usage_text[] =
 "                        escaped as \\n, \\x1b, ...)\n"
 "  --dry-run             resolve and compile every probe, load nothing (with -v:\n"
 "                        print the programs)\n"
+"  --ebpf                as BCC: print the programs and exit (--dry-run -v)\n"
 "  --features            print what this kernel allows tracers to do and exit\n"
 "  -l, --list            list what can be probed (patterns: t:CAT:EVENT,\n"
 "                        p::FUNC, p:LIB:FUNC, u:LIB:PROBE or a bare name);\n"
@@ -307,6 +311,14 @@ static bool handle_opt(int c, const char *arg, struct options *opt)
 	case OPT_DRY_RUN:
 		opt->dry_run = true;
 		return true;
+	case OPT_EBPF:
+		opt->dry_run = true;
+		opt->verbose = opt->verbose ? opt->verbose : 1;
+		return true;
+	case 'A':
+		pr_err("-A (BCC's --aggregate: count identical events) is not supported yet: "
+		       "count the printed lines instead, e.g. with | sort | uniq -c");
+		return false;
 	case 'I':
 		fprintf(stderr, "etrace: note: -I %s ignored: kernel types come from BTF\n", arg);
 		return true;
@@ -360,7 +372,7 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opt)
 	    !parse_mechanism(getenv("ETRACE_MECHANISM"), opt))
 		return CLI_USAGE;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hb:p:L:vZ:SM:tuTCn:c:f:KUaBI:s:l",
+	while ((c = getopt_long(argc, argv, ":hb:p:L:vZ:SM:tuTCn:c:f:KUaBI:s:lA",
 				long_opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage_text, stdout);
