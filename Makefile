@@ -8,6 +8,7 @@
 # make bench      start-up and overhead figures against bpftrace
 # make bench-detach, bench-soak   attach/detach of many probes; a 10-minute soak
 # make bench-user  user-space probes (uprobes on bash's readline, libc's malloc)
+# make bench-options  what -n (in the kernel) saves, and -l against bpftrace -l
 # make fuzz       libFuzzer (clang) on the spec parser for FUZZ_SECONDS (default 60)
 
 VERSION := 0.1.0
@@ -67,7 +68,7 @@ USER_PROGS := $(addprefix $(UDIR)/,libufunc.so libufunc_dl.so ufunc ufunc-O0 ufu
 	ufunc-clang ufunc-lld ufunc-stripped ufunc-minidebug ufunc-static usdt usdt-O0 usdt-clang usdt-static jit)
 
 
-.PHONY: all deps run check unit runtime vm-check vm-shell install bench bench-detach bench-soak bench-user clean \
+.PHONY: all deps run check unit runtime vm-check vm-shell install bench bench-detach bench-soak bench-user bench-options clean \
 	fuzz-driver fuzz fuzz-deps
 .DELETE_ON_ERROR:
 
@@ -241,6 +242,11 @@ bench-soak: deps all
 # start-up on readline and malloc, cost per malloc() call, -U (about 3 minutes).
 bench-user: deps all
 	bench/user.sh $(BENCH_ARGS) $(ETRACE)
+
+# -n decided in the kernel against printing every event, bpftrace's comm
+# predicate (and BCC's -n); -l against bpftrace -l (about a minute).
+bench-options: deps all
+	bench/options.sh $(BENCH_ARGS) $(ETRACE)
 
 # fuzz: libFuzzer with ASan+UBSan on the spec and format parsers, built by clang
 # straight from the sources they need. The seeds are copied into
