@@ -103,6 +103,7 @@ static void probe_free(struct probe *p)
 	free(p->rt.progs);
 	spec_free(&p->spec);
 	free(p->func_name);
+	free(p->func_symbol);
 	free(p->layout.slots);
 	if (p->layout.fmt) {
 		fmt_free(p->layout.fmt);
@@ -138,6 +139,7 @@ void session_teardown(struct session *s)
 	s->opt.nsymfiles = 0;
 	sb_free(&s->line);
 	sb_free(&s->msg);
+	sb_free(&s->notices);
 	free(s->ufix);
 	free(s->ubid_fix);
 	sink_close(&s->out);

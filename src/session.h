@@ -110,7 +110,8 @@ struct probe {
 	const struct provider *prov;
 	void *priv;		/* the provider's own state (freed by prov->free) */
 	/* What the provider tells the compiler and the output (set by resolve). */
-	char *func_name;	/* FUNC column */
+	char *func_name;	/* FUNC column: the function as the user wrote it */
+	char *func_symbol;	/* the kernel symbol probed, if one (stacks start there) */
 	bool records_func_ip;	/* FUNC is the function hit (patterns): record its address */
 	bool stack_from_func;	/* stacks start with unwinder frames above the probed function */
 	/*
@@ -182,6 +183,7 @@ struct session {
 	struct btf *vmlinux_btf;	/* loaded on first use */
 	bool btf_tried;
 	struct features features;	/* what the kernel allows, probed on demand */
+	struct strbuf notices;	/* renamed names already reported (types/renames.c) */
 	struct strbuf line;	/* output scratch: the line being built */
 	struct strbuf msg;	/* output scratch: the formatted message */
 	/* output scratch: a user stack with a caller put in (ustack_at_entry) */

@@ -7,6 +7,7 @@
  * STRCMP needs are decided. Lowering (access.c, ops.c, strings.c) then only
  * emits what is written down here.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "runtime/maps.h"
 #include "runtime/record.h"
 #include "types/ktypes.h"
+#include "types/renames.h"
 #include "types/tpformat.h"
 #include "util.h"
 
@@ -229,6 +231,31 @@ static bool sema_arg(struct cg *cg, struct sinfo *si, int n, bool param)
 	return true;
 }
 
+
+static bool btf_type_exists(void *btf, const char *name)
+{
+	return ktype_find(btf, name) >= 0;
+}
+
+/*
+ * Type @name in BTF, or what older kernels called it ("struct timespec"),
+ * said on stderr; -ENOENT if neither.
+ */
+static int find_type(struct cg *cg, const struct btf *btf, const char *name, int col)
+{
+	const struct rename *r;
+	char to[128];
+	int id = ktype_find(btf, name);
+
+	if (id >= 0)
+		return id;
+	r = rename_find(RN_TYPE, NULL, name, false, btf_type_exists, (void *)btf, to,
+			sizeof(to));
+	if (!r || (id = ktype_find(btf, to)) < 0)
+		return -ENOENT;
+	rename_notice(cg->s, cg->p->spec.index, col, r, name, to);
+	return id;
+}
 /* The type a pointer cast or declaration gives: char pointer, struct pointer via BTF. */
 static bool ptr_type(struct cg *cg, const struct ctype *ct, bool user, int col, struct ty *out)
 {
@@ -248,7 +275,7 @@ static bool ptr_type(struct cg *cg, const struct ctype *ct, bool user, int col, 
 		cg_error(cg, col, "'%s' needs the kernel's BTF, and this kernel has none", base);
 		return false;
 	}
-	id = ktype_find(btf, base);
+	id = find_type(cg, btf, base, col);
 	if (id < 0) {
 		cg_error(cg, col, "unknown type '%s' (not in the kernel's BTF)", base);
 		return false;
@@ -281,7 +308,7 @@ static bool cast_type(struct cg *cg, const struct sinfo *v, const struct ctype *
 	}
 	/* A kernel typedef of an integer or pointer ("sector_t", "pgoff_t"). */
 	btf = btf_of(cg);
-	id = btf ? ktype_find(btf, ct->base) : -1;
+	id = btf ? find_type(cg, btf, ct->base, col) : -1;
 	if (id > 0) {
 		*out = ty_btf(btf, (__u32)id, v->ty.user);
 		if ((out->kind == TY_INT || out->kind == TY_PTR) && require_int(cg, v, "a cast"))
@@ -315,7 +342,7 @@ static bool sema_param(struct cg *cg, struct sinfo *si, bool *done)
 		if (!sema_arg(cg, si, (int)i + 1, false))
 			return false;
 		/* Kernel typedefs come from BTF; without it they stay 64-bit integers. */
-		if (!known && btf_of(cg) && ktype_find(btf_of(cg), pm->type.base) > 0)
+		if (!known && btf_of(cg) && find_type(cg, btf_of(cg), pm->type.base, e->col) > 0)
 			known = true;
 		if (!known)
 			return true;
@@ -531,6 +558,70 @@ static void btf_value(struct sinfo *si, const struct btf *btf, __u32 id, bool us
 	si->where = si->ty.kind == TY_STRUCT || si->ty.kind == TY_ARRAY ? SV_MEM : SV_VALUE;
 }
 
+struct member_ctx {
+	const struct btf *btf;
+	__u32 sid, *mtype, *bit_off, *bits;
+};
+
+/* Whether path @to names a member of the struct (and where it is). */
+static bool member_exists(void *ctx, const char *to)
+{
+	struct member_ctx *m = ctx;
+
+	return !ktype_member_path(m->btf, m->sid, to, m->mtype, m->bit_off, m->bits);
+}
+
+/* A member a header macro names (sk->sk_dport): its real path, said on stderr. */
+static bool renamed_member(struct cg *cg, const struct btf *btf, __u32 sid, const char *name,
+			   int col, __u32 *mtype, __u32 *bit_off, __u32 *bits)
+{
+	struct member_ctx m = { btf, sid, mtype, bit_off, bits };
+	const struct rename *r;
+	char to[128];
+
+	r = rename_find(RN_MEMBER, ktype_struct_name(btf, sid), name, false, member_exists, &m,
+			to, sizeof(to));
+	if (!r)
+		return false;
+	rename_notice(cg->s, cg->p->spec.index, col, r, name, to);
+	return true;
+}
+
+static bool any_name(void *ctx, const char *name)
+{
+	(void)ctx;
+	(void)name;
+	return true;
+}
+
+/*
+ * "did you mean" among the names header macros give (sk_dprt -> sk_dport):
+ * the closest member where the macro leads, named as the macro would.
+ */
+static char *renamed_member_suggest(const struct btf *btf, __u32 sid, const char *name)
+{
+	const struct rename *r;
+	char to[128], back[128], *leaf, *alt, *full;
+	__u32 t, off, bits;
+
+	r = rename_find(RN_MEMBER, ktype_struct_name(btf, sid), name, false, any_name, NULL,
+			to, sizeof(to));
+	leaf = r ? strrchr(to, '.') : NULL;
+	if (!leaf)
+		return NULL;
+	*leaf++ = '\0';
+	if (ktype_member_path(btf, sid, to, &t, &off, &bits))
+		return NULL;
+	alt = ktype_member_suggest(btf, t, leaf);
+	if (!alt)
+		return NULL;
+	full = xasprintf("%s.%s", to, alt);
+	free(alt);
+	alt = rename_reverse(r, full, back, sizeof(back)) ? xstrdup(back) : NULL;
+	free(full);
+	return alt;
+}
+
 static struct sinfo *sema_btf_member(struct cg *cg, const struct expr *e)
 {
 	struct sinfo *base = expr(cg, e->lhs), *si;
@@ -542,8 +633,11 @@ static struct sinfo *sema_btf_member(struct cg *cg, const struct expr *e)
 		return NULL;
 	si = node(cg, e);
 	si->col = e->col + (e->arrow ? 2 : 1);
-	if (ktype_member(btf, sid, e->name, &mtype, &bit_off, &bits)) {
-		alt = ktype_member_suggest(btf, sid, e->name);
+	if (ktype_member(btf, sid, e->name, &mtype, &bit_off, &bits) &&
+	    !renamed_member(cg, btf, sid, e->name, si->col, &mtype, &bit_off, &bits)) {
+		alt = renamed_member_suggest(btf, sid, e->name);
+		if (!alt)
+			alt = ktype_member_suggest(btf, sid, e->name);
 		cg_error(cg, si->col, "%s has no member '%s'%s%s%s",
 			 ktype_name(btf, sid, name, sizeof(name)), e->name,
 			 alt ? " (did you mean '" : "", alt ? alt : "", alt ? "'?)" : "");

@@ -39,7 +39,8 @@ static int first_frame(struct session *s, const struct probe *p, const struct re
 	if (!p->stack_from_func)
 		return 0;
 	want = p->records_func_ip ? ksyms__lookup(s->ksyms, h->func_ip) :
-				    ksyms__find(s->ksyms, p->func_name);
+				    ksyms__find(s->ksyms, p->func_symbol ? p->func_symbol :
+							  p->func_name);
 	for (int i = 0; want && i < n && i < 4; i++) {
 		k = ksyms__lookup(s->ksyms, stack[i]);
 		if (k && k->addr == want->addr)

@@ -23,6 +23,7 @@
 #include "runtime/tracefs.h"
 #include "sym/ksym.h"
 #include "types/ktypes.h"
+#include "types/renames.h"
 #include "util.h"
 
 /* fentry needs one program per function. */
@@ -273,6 +274,33 @@ static void unknown_function(struct session *s, struct probe *p)
 	suggest_free(&sg);
 }
 
+/*
+ * A name older documentation uses for what is @new on this kernel
+ * (types/renames.c), or NULL; says so on stderr.
+ */
+static bool vmlinux_func_exists(void *ctx, const char *name)
+{
+	const char *module;
+
+	return lookup_func(ctx, name, NULL, &module) && !module;
+}
+
+static char *renamed_func(struct session *s, const struct probe *p, bool present)
+{
+	const struct probe_spec *ps = &p->spec;
+	const struct rename *r;
+	char to[256];
+
+	if (ps->library)
+		return NULL;
+	r = rename_find(RN_FUNCTION, NULL, ps->function, present, vmlinux_func_exists, s, to,
+			sizeof(to));
+	if (!r)
+		return NULL;
+	rename_notice(s, ps->index, ps->function_col, r, ps->function, to);
+	return xstrdup(to);
+}
+
 static int resolve_name(struct session *s, struct probe *p)
 {
 	const struct probe_spec *ps = &p->spec;
@@ -281,10 +309,15 @@ static int resolve_name(struct session *s, struct probe *p)
 	char *name = NULL;
 	struct blacklist black;
 
-	if (lookup_func(s, ps->function, ps->library, &module))
-		name = xstrdup(ps->function);
-	else if (!ps->library)
+	if (lookup_func(s, ps->function, ps->library, &module)) {
+		name = renamed_func(s, p, true);
+		if (!name)
+			name = xstrdup(ps->function);
+	} else if (!ps->library) {
 		name = resolve_syscall(s, ps->function);
+		if (!name)
+			name = renamed_func(s, p, false);
+	}
 	if (!name) {
 		unknown_function(s, p);
 		return ERR_USAGE;
@@ -299,7 +332,9 @@ static int resolve_name(struct session *s, struct probe *p)
 	}
 	free_blacklist(&black);
 	add_target(k, name, module);
-	p->func_name = name;
+	/* FUNC shows the name as written (sys_read), as BCC does; -v says what it is here. */
+	p->func_name = xstrdup(ps->function);
+	p->func_symbol = name;
 	/* Whether ftrace can patch it is left to the kernel: fentry falls back. */
 	k->traceable = true;
 	k->syscall = arch_syscall_abi(arch_current(), name);

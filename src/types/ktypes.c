@@ -124,6 +124,39 @@ int ktype_member(const struct btf *btf, __u32 id, const char *name, __u32 *type_
 	return -ENOENT;
 }
 
+int ktype_member_path(const struct btf *btf, __u32 id, const char *path, __u32 *type_id,
+		      __u32 *bit_off, __u32 *bitfield_size)
+{
+	char name[128];
+	__u32 off = 0, t = id, o, bits = 0;
+
+	while (*path) {
+		size_t n = strcspn(path, ".");
+
+		/* Only the last member may be a bitfield: the others hold it. */
+		if (!n || n >= sizeof(name) || bits)
+			return -ENOENT;
+		memcpy(name, path, n);
+		name[n] = '\0';
+		if (ktype_member(btf, t, name, &t, &o, &bits))
+			return -ENOENT;
+		off += o;
+		path += n + (path[n] == '.');
+	}
+	*type_id = t;
+	*bit_off = off;
+	*bitfield_size = bits;
+	return 0;
+}
+
+const char *ktype_struct_name(const struct btf *btf, __u32 id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, skip_mods(btf, id));
+	const char *name = t && btf_is_composite(t) ? btf__name_by_offset(btf, t->name_off) : NULL;
+
+	return name && *name ? name : NULL;
+}
+
 static void suggest_members(const struct btf *btf, __u32 id, struct suggest *sg)
 {
 	const struct btf_type *t = btf__type_by_id(btf, skip_mods(btf, id));

@@ -47,6 +47,13 @@ int ktype_resolve(const struct btf *btf, __u32 id, struct ktype *out);
 int ktype_member(const struct btf *btf, __u32 id, const char *name, __u32 *type_id,
 		 __u32 *bit_off, __u32 *bitfield_size);
 
+/* The same for a path of members, "__sk_common.skc_dport"; offsets add up. */
+int ktype_member_path(const struct btf *btf, __u32 id, const char *path, __u32 *type_id,
+		      __u32 *bit_off, __u32 *bitfield_size);
+
+/* The name of struct/union @id ("sock"), or NULL if anonymous or not one. */
+const char *ktype_struct_name(const struct btf *btf, __u32 id);
+
 /* The member of @id closest to @name, for "did you mean" (malloc'ed or NULL). */
 char *ktype_member_suggest(const struct btf *btf, __u32 id, const char *name);
 

@@ -33,7 +33,8 @@
  *                          ("!feature": unless it is absent); besides the
  *                          runner's own, what `etrace --features` says yes
  *                          to (fentry, kprobe, kprobe-multi, cookie...) and
- *                          kernel-functions (one of fentry and kprobes)
+ *                          kernel-functions (one of fentry and kprobes);
+ *                          "linux>=6.10": the running kernel's version
  *
  * {{ETRACE}}, {{PROGS}}, {{TMP}} (a fresh directory per case), {{RUNNER}}
  * (this binary) and {{CASES}} (the directory of the case file) are
@@ -73,6 +74,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -343,8 +345,22 @@ static char *trim(char *s)
 
 /* ---- features --------------------------------------------------------- */
 
+/* "linux>=6.10": whether the running kernel is at least that version. */
+static bool kernel_at_least(const char *want)
+{
+	struct utsname u;
+	unsigned int maj = 0, min = 0, wmaj = 0, wmin = 0;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &maj, &min) != 2 ||
+	    sscanf(want, "%u.%u", &wmaj, &wmin) != 2)
+		return false;
+	return maj > wmaj || (maj == wmaj && min >= wmin);
+}
+
 static bool has_feature(const struct runner *r, const char *name)
 {
+	if (!strncmp(name, "linux>=", 7))
+		return kernel_at_least(name + 7);
 	for (size_t i = 0; i < r->nfeatures; i++)
 		if (!strcmp(r->features[i], name))
 			return true;
