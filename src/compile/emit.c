@@ -297,6 +297,14 @@ static void lower_mem(struct emitter *em, const struct ir_insn *in)
 		s = fetch(em, in->b, IR_SCRATCH_B);
 		put(em, BPF_STX | BPF_ATOMIC | sz, base, s, in->off, BPF_ADD);
 		break;
+	case IR_ATOMIC_FETCH_ADD:
+		/* The source register is both the addend and the old value. */
+		d = fetch(em, in->dst, IR_SCRATCH_A);
+		base = fetch(em, in->a, IR_SCRATCH_B);
+		put(em, BPF_STX | BPF_ATOMIC | sz, base, d, in->off, BPF_ADD | BPF_FETCH);
+		forget(em, d);
+		commit(em, in->dst, d);
+		break;
 	case IR_LOAD_STACK:
 		d = target(em, in->dst, IR_SCRATCH_A);
 		put(em, BPF_LDX | BPF_MEM | sz, d, BPF_REG_10, in->off, 0);
@@ -401,6 +409,7 @@ static void lower(struct emitter *em, int i)
 	case IR_STORE:
 	case IR_STORE_IMM:
 	case IR_ATOMIC_ADD:
+	case IR_ATOMIC_FETCH_ADD:
 	case IR_LOAD_STACK:
 	case IR_STORE_STACK:
 	case IR_STORE_STACK_IMM:

@@ -324,6 +324,24 @@ void ir_atomic_add(struct ir *ir, int size, int base, int16_t off, int src)
 	in->off = off;
 }
 
+void ir_atomic_fetch_add(struct ir *ir, int size, int base, int16_t off, int reg)
+{
+	struct ir_insn *in;
+
+	if (size != 4 && size != 8) {
+		ir_error(ir, -EINVAL,
+			 "internal error: atomic fetch-add of %d bytes", size);
+		return;
+	}
+	if (!check_vreg(ir, base) || !check_vreg(ir, reg))
+		return;
+	in = ir_push(ir, IR_ATOMIC_FETCH_ADD);
+	in->code = size;
+	in->dst = reg;
+	in->a = base;
+	in->off = off;
+}
+
 void ir_load_stack(struct ir *ir, int size, int dst, int16_t off)
 {
 	struct ir_insn *in;
@@ -510,6 +528,11 @@ int ir_insn_uses(const struct ir_insn *in, int *uses)
 		return n;
 	case IR_NEG:
 		uses[n++] = in->dst;
+		return n;
+	case IR_ATOMIC_FETCH_ADD:
+		/* The addend goes in and the old value comes out in dst. */
+		uses[n++] = in->dst;
+		uses[n++] = in->a;
 		return n;
 	case IR_CALL:
 		for (n = 0; n < in->nargs; n++)
@@ -700,6 +723,10 @@ static void dump_insn(const struct ir_insn *in, FILE *out)
 	case IR_ATOMIC_ADD:
 		fprintf(out, "  lock *(%s *)(v%d %+d) += v%d\n", t, in->a,
 			in->off, in->b);
+		break;
+	case IR_ATOMIC_FETCH_ADD:
+		fprintf(out, "  v%d = atomic_fetch_add((%s *)(v%d %+d), v%d)\n", in->dst, t,
+			in->a, in->off, in->dst);
 		break;
 	case IR_LOAD_STACK:
 		fprintf(out, "  v%d = *(%s *)(fp %+d)\n", in->dst, t, in->off);

@@ -69,6 +69,12 @@ void ir_store(struct ir *ir, int size, int base, int16_t off, int src);
 void ir_store_imm(struct ir *ir, int size, int base, int16_t off, int32_t imm);
 /* lock *(size *)(base + off) += src; size is 4 or 8 (BPF_ATOMIC add). */
 void ir_atomic_add(struct ir *ir, int size, int base, int16_t off, int src);
+/*
+ * reg = atomic_fetch_add((size *)(base + off), reg): @reg holds what to add
+ * and receives the old value (BPF_ATOMIC | BPF_FETCH, Linux 5.12). The
+ * result must be used: an unused one lets the instruction vanish.
+ */
+void ir_atomic_fetch_add(struct ir *ir, int size, int base, int16_t off, int reg);
 /* Stack forms of the above, relative to the frame pointer. */
 void ir_load_stack(struct ir *ir, int size, int dst, int16_t off);
 void ir_store_stack(struct ir *ir, int size, int16_t off, int src);

@@ -51,6 +51,7 @@ enum ir_op {
 	IR_LD_MAP_FD,		/* dst = map pointer for fd imm (code BPF_PSEUDO_MAP_FD),
 				 * or the address of its value + off (BPF_PSEUDO_MAP_VALUE) */
 	IR_ATOMIC_ADD,		/* lock *(size *)(a + off) += b */
+	IR_ATOMIC_FETCH_ADD,	/* dst = atomic_fetch_add((size *)(a + off), dst) */
 	IR_JMP,			/* goto label */
 	IR_JCOND,		/* if a OP b goto label */
 	IR_JCOND_IMM,		/* if a OP imm goto label */

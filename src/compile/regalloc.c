@@ -679,6 +679,7 @@ static bool needs_scratch(const struct ir_insn *in, const int *reg)
 	case IR_ALU32:
 	case IR_ALU32_IMM:
 	case IR_NEG:
+	case IR_ATOMIC_FETCH_ADD:
 	case IR_LOAD_STACK:
 	case IR_STACK_ADDR:
 	case IR_LD_MAP_FD:

@@ -262,10 +262,14 @@ static bool vm_mem(struct bpf_vm *vm, size_t pc, const struct bpf_insn *in)
 	else if (!vm_get(vm, pc, in->src_reg, &v))
 		return false;
 	if (BPF_MODE(in->code) == BPF_ATOMIC) {
-		if (in->imm != BPF_ADD || (size != 4 && size != 8) ||
+		if ((in->imm != BPF_ADD && in->imm != (BPF_ADD | BPF_FETCH)) ||
+		    (size != 4 && size != 8) ||
 		    !bpf_mem_load(&vm->mem, base + in->off, size, &old))
 			return vm_fail(vm, pc, "atomic");
 		v += old;
+		/* The fetch form hands the old value back in the source register. */
+		if (in->imm & BPF_FETCH && !vm_set(vm, pc, in->src_reg, old))
+			return false;
 	} else if (BPF_MODE(in->code) != BPF_MEM) {
 		return vm_fail(vm, pc, "unsupported store mode");
 	}

@@ -175,7 +175,8 @@ static bool irvm_mem(struct irvm *m, const struct ir_insn *in)
 	uint64_t base = fp, v = (uint64_t)in->imm, old;
 
 	if ((in->op == IR_LOAD || in->op == IR_STORE ||
-	     in->op == IR_STORE_IMM || in->op == IR_ATOMIC_ADD) &&
+	     in->op == IR_STORE_IMM || in->op == IR_ATOMIC_ADD ||
+	     in->op == IR_ATOMIC_FETCH_ADD) &&
 	    !irvm_get(m, in->a, &base))
 		return false;
 	switch (in->op) {
@@ -197,6 +198,13 @@ static bool irvm_mem(struct irvm *m, const struct ir_insn *in)
 		if (!irvm_get(m, in->b, &v) ||
 		    !bpf_mem_load(&m->mem, base + in->off, in->code, &old))
 			return false;
+		v += old;
+		break;
+	case IR_ATOMIC_FETCH_ADD:
+		if (!irvm_get(m, in->dst, &v) ||
+		    !bpf_mem_load(&m->mem, base + in->off, in->code, &old))
+			return false;
+		irvm_put(m, in->dst, old);
 		v += old;
 		break;
 	default:
@@ -251,6 +259,7 @@ static long irvm_step(struct irvm *m, long pc, uint64_t *ret, bool *done)
 	case IR_STORE:
 	case IR_STORE_IMM:
 	case IR_ATOMIC_ADD:
+	case IR_ATOMIC_FETCH_ADD:
 	case IR_LOAD_STACK:
 	case IR_STORE_STACK:
 	case IR_STORE_STACK_IMM:
@@ -649,6 +658,50 @@ UNIT_TEST(ir_atomic_and_alu32)
 		     "(95) exit\n");
 	free(text);
 	CHECK_RUN(ir, 0xffffffffull);
+	ir_free(ir);
+}
+
+/* The fetch form returns the old value in the register that held the addend. */
+UNIT_TEST(ir_atomic_fetch_add)
+{
+	struct ir *ir = ir_new();
+	int key = ir_stack_alloc(ir, 4, 4), out = ir_label(ir);
+	int a[2] = { ir_vreg(ir), ir_vreg(ir) }, val = ir_vreg(ir);
+	int t = ir_vreg(ir), r = ir_vreg(ir);
+	char *text;
+
+	ir_store_stack_imm(ir, 4, key, 0);
+	ir_ld_map_fd(ir, a[0], FAKE_MAP_FD);
+	ir_stack_addr(ir, a[1], key);
+	ir_call(ir, H_LOOKUP, val, 2, a);
+	ir_jcond_imm(ir, BPF_JEQ, val, 0, out);
+	ir_store_imm(ir, 8, val, 8, 40);
+	ir_mov_imm(ir, t, 2);
+	ir_atomic_fetch_add(ir, 8, val, 8, t);
+	ir_load(ir, 8, r, val, 8);
+	ir_alu(ir, BPF_MUL, r, t);
+	ir_exit(ir, r);
+	ir_bind(ir, out);
+	ir_exit_imm(ir, 0);
+	text = listing(ir);
+	CHECK_EQ_STR(text,
+		     "(62) *(u32 *)(r10 -4) = 0\n"
+		     "(18) r1 = map[fd:5]\n"
+		     "(bf) r2 = r10\n"
+		     "(07) r2 += -4\n"
+		     "(85) call bpf_map_lookup_elem#1\n"
+		     "(15) if r0 == 0x0 goto pc+6\n"
+		     "(7a) *(u64 *)(r0 +8) = 40\n"
+		     "(b7) r1 = 2\n"
+		     "(db) r1 = atomic64_fetch_add((u64 *)(r0 +8), r1)\n"
+		     "(79) r0 = *(u64 *)(r0 +8)\n"
+		     "(2f) r0 *= r1\n"
+		     "(95) exit\n"
+		     "(b7) r0 = 0\n"
+		     "(95) exit\n");
+	free(text);
+	/* 40 + 2, times the old 40. */
+	CHECK_RUN(ir, 42 * 40);
 	ir_free(ir);
 }
 
