@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "providers/provider.h"
+#include "runtime/aggmap.h"
 #include "runtime/cgroup.h"
 #include "util.h"
 
@@ -27,6 +28,9 @@ enum {
 	OPT_DRY_RUN,
 	OPT_EBPF,
 	OPT_FEATURES,
+	OPT_LHIST,
+	OPT_FOLDED,
+	OPT_MAP_ENTRIES,
 };
 
 static const struct option long_opts[] = {
@@ -61,6 +65,12 @@ static const struct option long_opts[] = {
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "ebpf", no_argument, NULL, OPT_EBPF },
 	{ "aggregate", no_argument, NULL, 'A' },
+	{ "histogram", no_argument, NULL, 'H' },
+	{ "lhist", required_argument, NULL, OPT_LHIST },
+	{ "folded", no_argument, NULL, OPT_FOLDED },
+	{ "map-entries", required_argument, NULL, OPT_MAP_ENTRIES },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "duration", required_argument, NULL, 'd' },
 	{ "features", no_argument, NULL, OPT_FEATURES },
 	{ "list", no_argument, NULL, 'l' },
 	{ NULL, 0, NULL, 0 },
@@ -71,7 +81,8 @@ static const char usage_text[] =
 "              [-Z STRING_SIZE] [-S] [-M MAX_EVENTS] [-t] [-u] [-T] [-C]\n"
 "              [-c CGROUP_PATH] [-n NAME] [-f MSG_FILTER] [-K] [-U] [-a] [-B]\n"
 "              [-I header] [-s SYM_FILE_LIST]\n"
-"              [--mechanism MECH[,MECH]]\n"
+"              [-A | -H | --lhist MIN,MAX,STEP | --folded] [-i SECONDS]\n"
+"              [-d SECONDS] [--map-entries N] [--mechanism MECH[,MECH]]\n"
 "              [--raw-strings] [--dry-run] [--features]\n"
 "              probe [probe ...]\n"
 "       etrace -l[v] [-p PID] [pattern ...]\n"
@@ -115,6 +126,19 @@ static const char usage_text[] =
 "  -B, --bin_cmp         STRCMP's literal is bytes, e.g. \"{0x6c, 0x00}\"\n"
 "  -I, --include header  accepted for BCC compatibility and ignored: kernel\n"
 "                        types come from BTF\n"
+"  -A, --aggregate       count identical events in the kernel (function,\n"
+"                        message, stacks) and print the counts at the end\n"
+"  -H, --histogram       a log2 histogram of the last value of the format, per\n"
+"                        distinct other values (counted in the kernel)\n"
+"  --lhist MIN,MAX,STEP  a linear histogram of the last value instead\n"
+"  --folded              count stacks (-K, -U) and print them folded, one line\n"
+"                        per stack, for flamegraph.pl, inferno or speedscope\n"
+"  -i, --interval SECONDS\n"
+"                        print (and clear) the counts every SECONDS\n"
+"  -d, --duration SECONDS\n"
+"                        end the trace after SECONDS\n"
+"  --map-entries N       distinct keys counted at most (default 10240, 1024\n"
+"                        for histograms); more are reported as not counted\n"
 "  --mechanism MECH      how to probe kernel functions: fentry, kprobe,\n"
 "                        kprobe-multi or kprobe-legacy; user functions and\n"
 "                        USDT: uprobe or uprobe-legacy (default: the best the\n"
@@ -141,7 +165,11 @@ static const char usage_text[] =
 "  etrace -K -M 5 t:sched:sched_switch\n"
 "        Print five context switches with their kernel stacks\n"
 "  etrace -p 1234 -t t:syscalls:sys_enter_write\n"
-"        Trace writes of process 1234 with a timestamp\n";
+"        Trace writes of process 1234 with a timestamp\n"
+"  etrace -H 't:syscalls:sys_enter_write \"fd %d\", args->fd, args->count'\n"
+"        Histogram of write sizes per file descriptor, until Ctrl-C\n"
+"  etrace -K --folded -d 10 t:sched:sched_switch > switch.folded\n"
+"        Kernel stacks of context switches for 10 seconds, for flamegraph.pl\n";
 
 /* Parse a strictly positive or non-negative decimal number option. */
 static bool parse_num(const char *opt, const char *arg, long min, long *out)
@@ -180,6 +208,80 @@ static bool parse_pid_opt(const char *opt, const char *arg, const char *what, pi
 		return false;
 	}
 	*out = (pid_t)v;
+	return true;
+}
+
+/* -i, -d: a positive number of seconds (fractions allowed), as nanoseconds. */
+static bool parse_seconds(const char *opt, const char *arg, uint64_t *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	/* Up to a year: beyond that the nanoseconds would not fit anyway. */
+	if (errno || end == arg || *end || !(v > 0) || v > 365.0 * 86400) {
+		pr_err("%s must be a positive number of seconds, got '%s'", opt, arg);
+		return false;
+	}
+	*out = (uint64_t)(v * 1e9);
+	if (!*out)
+		*out = 1;
+	return true;
+}
+
+static bool parse_ll(const char *s, const char *end, long long *out)
+{
+	char *stop;
+
+	if (s == end)
+		return false;
+	errno = 0;
+	*out = strtoll(s, &stop, 10);
+	return !errno && stop == end;
+}
+
+/* --lhist MIN,MAX,STEP: integers, MIN < MAX, STEP > 0, a bounded number of buckets. */
+static bool parse_lhist(const char *arg, struct options *opt)
+{
+	const char *c1 = strchr(arg, ','), *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
+	long long min, max, step;
+
+	if (!c2 || !parse_ll(arg, c1, &min) || !parse_ll(c1 + 1, c2, &max) ||
+	    !parse_ll(c2 + 1, c2 + 1 + strlen(c2 + 1), &step)) {
+		pr_err("--lhist takes three integers MIN,MAX,STEP, got '%s'", arg);
+		return false;
+	}
+	if (min >= max) {
+		pr_err("--lhist %s: MIN must be below MAX", arg);
+		return false;
+	}
+	if (step <= 0) {
+		pr_err("--lhist %s: STEP must be positive", arg);
+		return false;
+	}
+	opt->lhist_min = min;
+	opt->lhist_max = max;
+	opt->lhist_step = step;
+	if (agg_linear_inner(opt) > AGG_LINEAR_MAX) {
+		pr_err("--lhist %s: more than %d buckets; raise STEP", arg, AGG_LINEAR_MAX);
+		return false;
+	}
+	return true;
+}
+
+/* -A, -H, --lhist and --folded: one way of counting per run. */
+static bool set_agg(struct options *opt, enum agg_mode mode, const char *what)
+{
+	static const char *const names[] = {
+		[AGG_LOG2] = "-H", [AGG_LINEAR] = "--lhist", [AGG_FOLDED] = "--folded",
+	};
+
+	if (opt->agg != AGG_NONE && opt->agg != AGG_COUNT && opt->agg != mode) {
+		pr_err("%s and %s count in different ways: choose one", names[opt->agg], what);
+		return false;
+	}
+	opt->agg = mode;
 	return true;
 }
 
@@ -316,9 +418,29 @@ static bool handle_opt(int c, const char *arg, struct options *opt)
 		opt->verbose = opt->verbose ? opt->verbose : 1;
 		return true;
 	case 'A':
-		pr_err("-A (BCC's --aggregate: count identical events) is not supported yet: "
-		       "count the printed lines instead, e.g. with | sort | uniq -c");
-		return false;
+		opt->aggregate = true;
+		if (opt->agg == AGG_NONE)
+			opt->agg = AGG_COUNT;
+		return true;
+	case 'H':
+		return set_agg(opt, AGG_LOG2, "-H");
+	case OPT_LHIST:
+		return set_agg(opt, AGG_LINEAR, "--lhist") && parse_lhist(arg, opt);
+	case OPT_FOLDED:
+		return set_agg(opt, AGG_FOLDED, "--folded");
+	case OPT_MAP_ENTRIES:
+		if (!parse_num("--map-entries", arg, 1, &v))
+			return false;
+		if (v > (1L << 24)) {
+			pr_err("--map-entries must be at most %ld, got '%s'", 1L << 24, arg);
+			return false;
+		}
+		opt->map_entries = v;
+		return true;
+	case 'i':
+		return parse_seconds("-i", arg, &opt->interval_ns);
+	case 'd':
+		return parse_seconds("-d", arg, &opt->duration_ns);
 	case 'I':
 		fprintf(stderr, "etrace: note: -I %s ignored: kernel types come from BTF\n", arg);
 		return true;
@@ -351,6 +473,39 @@ static void bad_option(int c, int argc, char **argv)
 	}
 }
 
+/* What the counting options need and exclude. */
+static bool check_agg(const struct options *o)
+{
+	const char *mode = o->agg == AGG_LOG2 ? "-H" : o->agg == AGG_LINEAR ? "--lhist" :
+			   o->agg == AGG_FOLDED ? "--folded" : "-A";
+
+	if (!aggregating(o)) {
+		if (o->interval_ns)
+			pr_err("-i prints counts: it needs -A, -H, --lhist or --folded");
+		else if (o->map_entries)
+			pr_err("--map-entries sizes the counts: it needs -A, -H, --lhist or "
+			       "--folded");
+		return !o->interval_ns && !o->map_entries;
+	}
+	if (o->timestamp || o->wallclock || o->print_cpu || o->unix_ts) {
+		pr_err("%s counts events: the per-event columns of -t, -u, -T and -C do not "
+		       "apply", mode);
+		return false;
+	}
+	if (o->agg != AGG_FOLDED)
+		return true;
+	if (!o->kstack && !o->ustack) {
+		pr_err("--folded counts stacks: it needs -K, -U or both");
+		return false;
+	}
+	if (o->msg_filter || o->address) {
+		pr_err("--folded prints stacks by function name: %s does not apply",
+		       o->msg_filter ? "-f" : "-a");
+		return false;
+	}
+	return true;
+}
+
 /* --help and --version succeed only if what they print was written. */
 static enum cli_result flushed(const char *what)
 {
@@ -372,7 +527,7 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opt)
 	    !parse_mechanism(getenv("ETRACE_MECHANISM"), opt))
 		return CLI_USAGE;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hb:p:L:vZ:SM:tuTCn:c:f:KUaBI:s:lA",
+	while ((c = getopt_long(argc, argv, ":hb:p:L:vZ:SM:tuTCn:c:f:KUaBI:s:lAHi:d:",
 				long_opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage_text, stdout);
@@ -397,6 +552,8 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opt)
 		pr_err("only one of -p and -L may be specified");
 		return CLI_USAGE;
 	}
+	if (!check_agg(opt))
+		return CLI_USAGE;
 	if (opt->list_features)
 		return optind < argc ? (pr_err("--features takes no probes"), CLI_USAGE) : CLI_RUN;
 	/* -l: the positional arguments are patterns, and there may be none. */

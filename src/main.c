@@ -13,9 +13,12 @@
 #include <bpf/libbpf.h>
 
 #include "cli.h"
+#include "compile/codegen.h"
+#include "output/aggregate.h"
 #include "output/format.h"
 #include "output/output.h"
 #include "providers/provider.h"
+#include "runtime/aggmap.h"
 #include "runtime/events.h"
 #include "list.h"
 #include "runtime/features.h"
@@ -125,6 +128,13 @@ static void start_user_symbols(struct session *s)
 /* Compile every probe once without loading: all usage errors come first. */
 static int check_probes(struct session *s)
 {
+	/* Counting: every program fills the map's key, the largest probe's. */
+	for (size_t i = 0; aggregating(&s->opt) && i < s->nprobes; i++) {
+		int ret = codegen_layout(s, &s->probes[i]);
+
+		if (ret)
+			return ret;
+	}
 	for (size_t i = 0; i < s->nprobes; i++) {
 		int ret = s->probes[i].prov->check(s, &s->probes[i]);
 
@@ -179,6 +189,11 @@ static int start(struct session *s)
 		return ret;
 	if (s->opt.verbose)
 		print_features(s);
+	if (aggregating(&s->opt) && s->opt.max_events && !feature_has(s, FEAT_ATOMIC_FETCH)) {
+		pr_err("-M while counting needs BPF atomic fetch-add (Linux 5.12), which this "
+		       "kernel lacks: stop with -d or Ctrl-C instead");
+		return ERR_RUNTIME;
+	}
 	start_user_symbols(s);
 	if ((ret = maps_create(s)) || (ret = loader_set_recording(s, false)) ||
 	    (ret = events_open(s)))
@@ -195,6 +210,9 @@ static int start(struct session *s)
 		return ret;
 	if (sentinel)
 		fprintf(stderr, "%s\n", sentinel);
+	if (aggregating(&s->opt) && !s->opt.duration_ns && !s->opt.interval_ns &&
+	    !s->opt.max_events && isatty(STDERR_FILENO))
+		fprintf(stderr, "etrace: counting in the kernel; Ctrl-C prints the counts\n");
 	return 0;
 }
 
@@ -238,6 +256,9 @@ int main(int argc, char **argv)
 	events_stop(&s, ret ? STOP_ERROR : STOP_SIGNAL);
 	/* Losses are counted at the instant recording stops, not after detaching. */
 	teardown_stop_recording(&s);
+	/* Counts are final now: print them before detaching, which may take a while. */
+	if (!ret && aggregating(&s.opt) && s.stop != STOP_OUTPUT)
+		ret = aggregate_print(&s, false);
 	if (teardown_detach(&s) == TEARDOWN_HANDED_OFF) {
 		teardown_report(&s, true);
 		_exit(exit_code(ret));

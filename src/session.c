@@ -22,6 +22,8 @@ void session_init(struct session *s)
 	s->sig_fd = -1;
 	s->target_fd = -1;
 	s->cgroup_fd = -1;
+	s->interval_fd = -1;
+	s->duration_fd = -1;
 	s->epoll_fd = -1;
 	s->out.fd = -1;
 	s->out.restore_flags = -1;
@@ -105,6 +107,7 @@ static void probe_free(struct probe *p)
 	free(p->func_name);
 	free(p->func_symbol);
 	free(p->layout.slots);
+	free(p->layout.key.values);
 	if (p->layout.fmt) {
 		fmt_free(p->layout.fmt);
 		free(p->layout.fmt);
@@ -126,6 +129,8 @@ void session_teardown(struct session *s)
 	close_fd(&s->sig_fd);
 	close_fd(&s->target_fd);
 	close_fd(&s->cgroup_fd);
+	close_fd(&s->interval_fd);
+	close_fd(&s->duration_fd);
 	ksyms__free(s->ksyms);
 	usyms_free(s->usyms);
 	s->usyms = NULL;

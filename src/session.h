@@ -43,6 +43,15 @@ enum umech {
 	UMECH_UPROBE_LEGACY,	/* uprobe_events in tracefs only */
 };
 
+/* Counting in the kernel instead of printing each event (output/aggregate.c). */
+enum agg_mode {
+	AGG_NONE,
+	AGG_COUNT,		/* -A: identical events counted */
+	AGG_LOG2,		/* -H: a log2 histogram of the last value */
+	AGG_LINEAR,		/* --lhist MIN,MAX,STEP: a linear histogram of it */
+	AGG_FOLDED,		/* --folded: stacks counted, printed for flame graphs */
+};
+
 struct options {
 	pid_t pid;		/* -p: process (tgid), 0 = any */
 	pid_t tid;		/* -L: thread, 0 = any */
@@ -73,6 +82,12 @@ struct options {
 	enum umech umechanism;		/* ... user functions and USDT */
 	char **probe_args;
 	int nprobe_args;
+	enum agg_mode agg;		/* -A, -H, --lhist, --folded */
+	bool aggregate;			/* -A itself (the others imply it) */
+	long long lhist_min, lhist_max, lhist_step;	/* --lhist */
+	long map_entries;		/* --map-entries: keys counted at most, 0: default */
+	uint64_t interval_ns;		/* -i: print and clear the counts this often, 0: never */
+	uint64_t duration_ns;		/* -d: end the trace after this long, 0: never */
 };
 
 /* Where one format argument lives in a record. */
@@ -81,14 +96,32 @@ struct value_slot {
 	int size;		/* bytes reserved */
 };
 
+/*
+ * Where the parts of a probe's aggregation key are: byte offsets, -1 when
+ * the part is not in the key. The probe id (u32) is always at 0.
+ */
+struct key_layout {
+	int size;		/* bytes this probe uses (0: not laid out yet) */
+	int tgid;		/* u32: the process, when user addresses are printed */
+	int epoch;		/* u32: -i, the interval the event is counted in */
+	int kstack;		/* s32: kernel stack id (-K), or -errno */
+	int ustack, ubid;	/* s32: user stack ids (-U): addresses, build-id + offset */
+	int func_ip;		/* u64: the function hit, or where the probed file is loaded */
+	int uret;		/* u64: the return address at the stack pointer (-U, entry) */
+	int comm;		/* char[16]: the process name (--folded) */
+	int *values;		/* per format value; -1: the histogram's value, or --folded */
+	int hist;		/* the value a histogram draws (the last one), -1 if none */
+};
+
 /* What the compiler decided about a probe's record (kept across rebuilds). */
 struct layout {
 	struct fmt_spec *fmt;	/* parsed format string, NULL if none */
 	struct value_slot *slots;
 	size_t nslots;
 	int values_size;	/* bytes of values after the header */
-	bool needs_scratch;	/* STRCMP buffers in the per-CPU scratch map */
+	bool needs_scratch;	/* STRCMP buffers (or a large key) in the per-CPU scratch map */
 	bool records_base;	/* func_ip holds where prov->file() is loaded */
+	struct key_layout key;	/* aggregation (-A, -H, --lhist, --folded) */
 };
 
 /* What a probe holds in the kernel while it runs. */
@@ -100,8 +133,10 @@ struct probe_rt {
 	size_t nlinks, links_cap;
 	int *perf_fds;		/* perf events: closed after the links */
 	size_t nperf, perf_cap;
-	uint64_t seen;		/* events received */
-	uint64_t lost;		/* events the ring buffer could not take, read at stop */
+	uint64_t seen;		/* events received (aggregation: counted) */
+	uint64_t lost;		/* events the ring buffer (or the aggregation map) could not take */
+	uint64_t kstack_lost;	/* aggregation: kernel stacks the stack map could not store */
+	uint64_t ustack_lost;	/* ... user stacks */
 };
 
 struct probe {
@@ -130,6 +165,7 @@ enum stop_reason {
 	STOP_SIGNAL,		/* SIGINT, SIGTERM, ... */
 	STOP_TARGET,		/* the -p process exited */
 	STOP_MAX_EVENTS,	/* -M reached */
+	STOP_DURATION,		/* -d elapsed */
 	STOP_OUTPUT,		/* stdout closed or failing */
 	STOP_ERROR,		/* start-up or the event loop failed */
 };
@@ -141,6 +177,12 @@ enum map_role {
 	MAP_CTL,		/* array: the stop flag */
 	MAP_SCRATCH,		/* per-CPU array: one slice of temporaries per probe */
 	MAP_CGROUP,		/* cgroup array: the -c directory */
+	MAP_AGG,		/* per-CPU hash: a count (or histogram) per key */
+	MAP_AGG_ZERO,		/* array: one zeroed value, what a new key starts from */
+	MAP_KSTACKS,		/* stack trace map: kernel stacks of keys (-K) */
+	MAP_USTACKS,		/* stack trace map: user stacks of keys (-U), addresses */
+	MAP_UBIDS,		/* stack trace map: the same stacks as build-id + offset */
+	MAP_TAKEN,		/* array: events taken toward -M when counting */
 	MAP_NROLES,
 };
 
@@ -150,6 +192,7 @@ struct map_entry {
 	unsigned int key_size, value_size, max_entries;
 	bool wanted;		/* some program uses it: create it */
 	int fd;			/* -1 until created */
+	unsigned int flags;	/* map_flags (BPF_F_STACK_BUILD_ID) */
 };
 
 struct session {
@@ -165,6 +208,10 @@ struct session {
 	int sig_fd;		/* signalfd for SIGINT/SIGTERM */
 	int target_fd;		/* pidfd of the -p process, -1 if none */
 	int cgroup_fd;		/* the -c directory, -1 if none */
+	int interval_fd;	/* timerfd of -i, -1 if none */
+	int duration_fd;	/* timerfd of -d, -1 if none */
+	int agg_key_size;	/* bytes of the aggregation map's keys: the largest probe's */
+	uint32_t agg_epoch;	/* -i: the interval programs count into now (0 or 1) */
 	int epoll_fd;
 	pid_t self;
 	uint64_t start_mono_ns;

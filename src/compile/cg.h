@@ -135,7 +135,11 @@ struct cg {
 	int read_slot;		/* 8-byte stack slot for memory reads */
 	int scratch_base;	/* vreg: this probe's scratch slice, -1 if none */
 	int pid_tgid;		/* vreg: get_current_pid_tgid() of the filters, or -1 */
+	int key_scratch;	/* aggregation: the key's offset in the scratch slice, or -1 */
 };
+
+/* Aggregation keys up to this size are built on the BPF stack. */
+#define AGG_KEY_STACK_MAX 192
 
 /* Where a compiled value is, during lowering. */
 enum val_where {
@@ -173,6 +177,13 @@ const struct sinfo *sema_of(const struct cg *cg, const struct expr *e);
 
 void sema_free(struct sema *sm);
 
+/*
+ * The record layout of @p and, when counting, its key layout (and the
+ * session's key size): decided once, before any program is built, since
+ * every probe's program fills the map's whole key.
+ */
+int sema_layout(struct session *s, struct probe *p);
+
 /* The probe's builtins ($pid, ...), for the pass and for suggestions. */
 const struct builtin *builtin_find(const char *name);
 
@@ -193,6 +204,30 @@ bool ctype_int(const char *name, struct ty *out);
 int64_t ty_extend_imm(int64_t v, int size, bool is_signed);
 /* Constant folding of binary operator @op in type @t. */
 int64_t ty_fold(int op, int64_t a, int64_t b, struct ty t);
+
+/* --- codegen.c: pieces the record and the aggregation paths share -------------- */
+
+/* dst = the map of @role (its fd is put in when the program is loaded). */
+void cg_map_ref(struct cg *cg, int dst, enum map_role role);
+/* A vreg holding the address of the function hit (probes with records_func_ip). */
+int cg_func_ip(struct cg *cg);
+/* A vreg holding where the probed file is loaded (p->layout.records_base). */
+int cg_file_base(struct cg *cg);
+/*
+ * At a function's first instruction, the return address at the stack
+ * pointer into @base + @off (a vreg pointer; 0 elsewhere, or on a fault).
+ */
+void cg_entry_ret(struct cg *cg, int base, int off);
+/* MAP_LOST[@slot] += 1 on this CPU (jumps to @done if the map has no such slot). */
+void cg_count_lost(struct cg *cg, int slot, int done);
+
+/* --- aggregate.c ---------------------------------------------------------------- */
+
+/*
+ * The aggregation path, after the filters, the predicate and the stop
+ * check: build the key, count the event in the map. Ends at cg->out.
+ */
+void cg_emit_aggregate(struct cg *cg);
 
 /* --- lowering ---------------------------------------------------------------- */
 
@@ -230,5 +265,7 @@ void cg_branch(struct cg *cg, const struct expr *e, bool when, int label);
 struct val cg_strcmp(struct cg *cg, const struct expr *e, const struct sinfo *si);
 /* Store the string @v into the record at @off (at most @size bytes, NUL terminated). */
 void cg_store_string(struct cg *cg, struct val *v, int off, int size);
+/* The same at @base (a vreg pointer) + @off. */
+void cg_store_string_at(struct cg *cg, struct val *v, int base, int off, int size);
 
 #endif /* __ETRACE_CG_H */

@@ -19,6 +19,7 @@
 #include "compile/cg.h"
 #include "compile/codegen.h"
 #include "output/format.h"
+#include "runtime/aggmap.h"
 #include "runtime/maps.h"
 #include "runtime/record.h"
 #include "util.h"
@@ -34,8 +35,7 @@ int codegen_record_size(const struct session *s, const struct probe *p)
 	return (size + 7) & ~7;
 }
 
-/* dst = the map of @role (its fd is put in when the program is loaded). */
-static void map_ref(struct cg *cg, int dst, enum map_role role)
+void cg_map_ref(struct cg *cg, int dst, enum map_role role)
 {
 	maps_use(cg->s, role);
 	ir_ld_map_fd(cg->ir, dst, role);
@@ -49,7 +49,7 @@ static void emit_cgroup_filter(struct cg *cg)
 
 	ir_comment(ir, "-c: in the cgroup or below");
 	args[0] = ir_vreg(ir);
-	map_ref(cg, args[0], MAP_CGROUP);
+	cg_map_ref(cg, args[0], MAP_CGROUP);
 	args[1] = ir_vreg(ir);
 	ir_mov_imm(ir, args[1], 0);
 	ir_call(ir, BPF_FUNC_current_task_under_cgroup, r, 2, args);
@@ -155,8 +155,7 @@ static int rec_addr(struct cg *cg, int off)
 	return v;
 }
 
-/* Which function of a pattern fired, for the FUNC column: the provider knows. */
-static void emit_func_ip(struct cg *cg)
+int cg_func_ip(struct cg *cg)
 {
 	struct loc loc;
 	struct sinfo si = { .res = RES_LOC, .ty = { .kind = TY_INT, .size = 8 } };
@@ -166,7 +165,13 @@ static void emit_func_ip(struct cg *cg)
 	si.loc = loc;
 	ir_comment(cg->ir, "the function hit");
 	v = cg_loc_value(cg, &si);
-	ir_store(cg->ir, 8, cg->rec, REC_OFF(func_ip), cg_int_reg(cg, &v));
+	return cg_int_reg(cg, &v);
+}
+
+/* Which function of a pattern fired, for the FUNC column: the provider knows. */
+static void emit_func_ip(struct cg *cg)
+{
+	ir_store(cg->ir, 8, cg->rec, REC_OFF(func_ip), cg_func_ip(cg));
 }
 
 static bool prints_user_addresses(const struct session *s, const struct probe *p)
@@ -199,9 +204,10 @@ static long long file_base_offset(const struct cg *cg)
 	return ip.kind != LOC_NONE && off >= 0 && off <= INT32_MAX ? off : -1;
 }
 
-static void emit_file_base(struct cg *cg, long long off)
+int cg_file_base(struct cg *cg)
 {
 	struct sinfo si = { .res = RES_LOC, .ty = { .kind = TY_INT, .size = 8 } };
+	long long off = file_base_offset(cg);
 	struct val v;
 	int r;
 
@@ -210,7 +216,12 @@ static void emit_file_base(struct cg *cg, long long off)
 	v = cg_loc_value(cg, &si);
 	r = cg_int_reg(cg, &v);
 	ir_alu_imm(cg->ir, BPF_SUB, r, (int32_t)off);
-	ir_store(cg->ir, 8, cg->rec, REC_OFF(func_ip), r);
+	return r;
+}
+
+static void emit_file_base(struct cg *cg)
+{
+	ir_store(cg->ir, 8, cg->rec, REC_OFF(func_ip), cg_file_base(cg));
 }
 
 static void emit_header(struct cg *cg)
@@ -235,7 +246,7 @@ static void emit_header(struct cg *cg)
 	if (cg->p->records_func_ip)
 		emit_func_ip(cg);
 	else if (cg->p->layout.records_base)
-		emit_file_base(cg, file_base_offset(cg));
+		emit_file_base(cg);
 	if (cg->s->opt.timestamp) {
 		v = ir_vreg(ir);
 		ir_call(ir, BPF_FUNC_ktime_get_ns, v, 0, NULL);
@@ -274,7 +285,7 @@ static void emit_kstack(struct cg *cg)
  * At a function's first instruction the return address is at the stack
  * pointer: read it (bpf_probe_read_user zeroes it on a fault). Elsewhere 0.
  */
-static void emit_entry_ret(struct cg *cg, int off)
+void cg_entry_ret(struct cg *cg, int base, int off)
 {
 	struct sinfo si = { .res = RES_LOC, .ty = { .kind = TY_INT, .size = 8 } };
 	struct ir *ir = cg->ir;
@@ -282,13 +293,15 @@ static void emit_entry_ret(struct cg *cg, int off)
 	struct val v;
 
 	if (!cg->p->ustack_at_entry || !cg->p->prov->ctx_reg) {
-		ir_store_imm(ir, 8, cg->rec, (int16_t)off, 0);
+		ir_store_imm(ir, 8, base, (int16_t)off, 0);
 		return;
 	}
 	ir_comment(ir, "the return address at the stack pointer");
 	cg->p->prov->ctx_reg(cg->p, "sp", &si.loc);
 	v = cg_loc_value(cg, &si);
-	args[0] = rec_addr(cg, off);
+	args[0] = ir_vreg(ir);
+	ir_mov(ir, args[0], base);
+	ir_alu_imm(ir, BPF_ADD, args[0], off);
 	args[1] = ir_vreg(ir);
 	ir_mov_imm(ir, args[1], 8);
 	args[2] = cg_int_reg(cg, &v);
@@ -307,7 +320,7 @@ static void emit_ustack(struct cg *cg)
 
 	if (cg->s->opt.kstack)
 		off += REC_STACK_BYTES;
-	emit_entry_ret(cg, off);
+	cg_entry_ret(cg, cg->rec, off);
 	off += REC_URET_BYTES;
 	ir_comment(ir, "user stack into the record");
 	emit_get_stack(cg, off, REC_USTACK_BYTES, BPF_F_USER_STACK, REC_OFF(ustack_bytes));
@@ -315,25 +328,30 @@ static void emit_ustack(struct cg *cg)
 		       BPF_F_USER_STACK | BPF_F_USER_BUILD_ID, REC_OFF(ubid_bytes));
 }
 
-/* When the ring buffer is full: lost[probe_id] += 1 on this CPU. */
-static void emit_lost(struct cg *cg)
+void cg_count_lost(struct cg *cg, int slot, int done)
 {
 	struct ir *ir = cg->ir;
 	int key_off = ir_stack_alloc(ir, 4, 4);
 	int args[2], val = ir_vreg(ir), n = ir_vreg(ir);
 
-	ir_comment(ir, "ring buffer full: count the lost event");
-	ir_store_stack_imm(ir, 4, key_off, cg->p->id);
+	ir_store_stack_imm(ir, 4, key_off, slot);
 	args[0] = ir_vreg(ir);
-	map_ref(cg, args[0], MAP_LOST);
+	cg_map_ref(cg, args[0], MAP_LOST);
 	args[1] = ir_vreg(ir);
 	ir_stack_addr(ir, args[1], key_off);
 	ir_call(ir, BPF_FUNC_map_lookup_elem, val, 2, args);
-	ir_jcond_imm(ir, BPF_JEQ, val, 0, cg->out);
+	ir_jcond_imm(ir, BPF_JEQ, val, 0, done);
 	ir_load(ir, 8, n, val, 0);
 	ir_alu_imm(ir, BPF_ADD, n, 1);
 	ir_store(ir, 8, val, 0, n);
-	ir_jmp(ir, cg->out);
+}
+
+/* When the ring buffer is full: lost[probe_id] += 1 on this CPU. */
+static void emit_lost(struct cg *cg)
+{
+	ir_comment(cg->ir, "ring buffer full: count the lost event");
+	cg_count_lost(cg, cg->p->id, cg->out);
+	ir_jmp(cg->ir, cg->out);
 }
 
 /* Store an 8-byte value at @off in the record (offsets past s16 included). */
@@ -379,7 +397,7 @@ static void emit_scratch(struct cg *cg)
 	ir_comment(ir, "this probe's scratch slice");
 	ir_store_stack_imm(ir, 4, (int16_t)key, cg->p->id);
 	args[0] = ir_vreg(ir);
-	map_ref(cg, args[0], MAP_SCRATCH);
+	cg_map_ref(cg, args[0], MAP_SCRATCH);
 	args[1] = ir_vreg(ir);
 	ir_stack_addr(ir, args[1], (int16_t)key);
 	ir_call(ir, BPF_FUNC_map_lookup_elem, cg->scratch_base, 2, args);
@@ -460,10 +478,17 @@ static void emit_body(struct cg *cg)
 		emit_predicate(cg);
 	/* Last: only what would be recorded needs to know that etrace has stopped. */
 	emit_stop_check(cg);
+	if (aggregating(&cg->s->opt)) {
+		/* Counted in the kernel: no record (output/aggregate.c reads the map). */
+		cg_emit_aggregate(cg);
+		ir_bind(ir, cg->out);
+		ir_exit_imm(ir, 0);
+		return;
+	}
 	cg->rec = ir_vreg(ir);
 	ir_comment(ir, "reserve the record");
 	args[0] = ir_vreg(ir);
-	map_ref(cg, args[0], MAP_EVENTS);
+	cg_map_ref(cg, args[0], MAP_EVENTS);
 	args[1] = ir_vreg(ir);
 	ir_mov_imm(ir, args[1], codegen_record_size(cg->s, cg->p));
 	args[2] = ir_vreg(ir);
@@ -488,6 +513,11 @@ static void emit_body(struct cg *cg)
 	ir_exit_imm(ir, 0);
 }
 
+int codegen_layout(struct session *s, struct probe *p)
+{
+	return sema_layout(s, p);
+}
+
 int codegen_probe(struct session *s, struct probe *p, struct bpf_insn **insns,
 		  size_t *cnt, FILE *listing)
 {
@@ -503,7 +533,8 @@ int codegen_probe(struct session *s, struct probe *p, struct bpf_insn **insns,
 		return ret;
 	}
 	/* A record must fit in the ring buffer (with its 8-byte header). */
-	if (s->ring_size && (unsigned long)codegen_record_size(s, p) + 8 > s->ring_size) {
+	if (s->ring_size && !aggregating(&s->opt) &&
+	    (unsigned long)codegen_record_size(s, p) + 8 > s->ring_size) {
 		pr_err("probe %d: one event needs %d bytes, more than the %lu-byte ring buffer; "
 		       "raise -b or lower -Z", p->spec.index, codegen_record_size(s, p),
 		       s->ring_size);

@@ -20,6 +20,13 @@
 int codegen_probe(struct session *s, struct probe *p, struct bpf_insn **insns,
 		  size_t *cnt, FILE *listing);
 
+/*
+ * Decide @p's record layout and, when counting, its aggregation key (and
+ * the map's key size, the largest of all probes'): called for every probe
+ * before the first is compiled. Returns 0 or ERR_USAGE (message printed).
+ */
+int codegen_layout(struct session *s, struct probe *p);
+
 /* Bytes reserved in the ring buffer for one record of @p. */
 int codegen_record_size(const struct session *s, const struct probe *p);
 

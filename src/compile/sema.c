@@ -16,6 +16,7 @@
 
 #include "compile/cg.h"
 #include "output/format.h"
+#include "runtime/aggmap.h"
 #include "runtime/maps.h"
 #include "runtime/record.h"
 #include "types/ktypes.h"
@@ -1209,6 +1210,85 @@ static int layout_values(struct session *s, struct probe *p)
 	return 0;
 }
 
+static bool prints_user_addrs(const struct session *s, const struct probe *p)
+{
+	const struct fmt_spec *f = p->layout.fmt;
+
+	if (s->opt.ustack)
+		return true;
+	for (size_t i = 0; f && i < f->nconvs; i++)
+		if (f->convs[i].conv == 'U')
+			return true;
+	return false;
+}
+
+/* @bytes at the key's next offset aligned to @align. */
+static int key_field(int *off, int bytes, int align)
+{
+	int at = (*off + align - 1) & ~(align - 1);
+
+	*off = at + bytes;
+	return at;
+}
+
+/*
+ * The aggregation key: the probe id, then what tells events apart. The
+ * process when user addresses are printed (they are named per process),
+ * the interval (-i), stack ids, the function hit (patterns) or where a
+ * probed file is loaded (its addresses still resolve once the process is
+ * gone), the caller at a function's entry, the process name (--folded),
+ * and the values, except the one a histogram draws. Values take the room
+ * they take in records: 8 bytes, or -Z + 2 for strings.
+ */
+static int layout_key(struct session *s, struct probe *p)
+{
+	const struct options *o = &s->opt;
+	struct key_layout *k = &p->layout.key;
+	bool folded = o->agg == AGG_FOLDED;
+	int off = 4;
+
+	if (k->size)
+		return 0;
+	if (agg_is_hist(o) && !p->layout.nslots) {
+		pr_err("probe %d: %s draws the last value of the format, and this probe has "
+		       "none", p->spec.index, o->agg == AGG_LOG2 ? "-H" : "--lhist");
+		return ERR_USAGE;
+	}
+	k->tgid = prints_user_addrs(s, p) ? key_field(&off, 4, 4) : -1;
+	k->epoch = o->interval_ns ? key_field(&off, 4, 4) : -1;
+	k->kstack = o->kstack ? key_field(&off, 4, 4) : -1;
+	k->ustack = o->ustack ? key_field(&off, 4, 4) : -1;
+	k->ubid = o->ustack ? key_field(&off, 4, 4) : -1;
+	k->func_ip = p->records_func_ip || (prints_user_addrs(s, p) && p->prov->probe_offset) ?
+		     key_field(&off, 8, 8) : -1;
+	k->uret = o->ustack && p->ustack_at_entry ? key_field(&off, 8, 8) : -1;
+	k->comm = folded ? key_field(&off, REC_COMM_LEN, 8) : -1;
+	k->hist = agg_is_hist(o) ? (int)p->layout.nslots - 1 : -1;
+	k->values = xcalloc(p->layout.nslots + 1, sizeof(*k->values));
+	for (size_t i = 0; i < p->layout.nslots; i++)
+		k->values[i] = folded || (int)i == k->hist ? -1 :
+			       key_field(&off, p->layout.slots[i].size, 8);
+	k->size = (off + 7) & ~7;
+	if (s->agg_key_size < k->size)
+		s->agg_key_size = k->size;
+	return 0;
+}
+
+/* -H and --lhist draw integers: the last conversion cannot be a string or a symbol. */
+static void check_hist_value(struct cg *cg)
+{
+	const struct probe *p = cg->p;
+	const struct fmt_conv *c;
+
+	if (!p->layout.key.size || p->layout.key.hist < 0)
+		return;
+	c = &p->layout.fmt->convs[p->layout.key.hist];
+	if (c->conv == 's' || c->conv == 'K' || c->conv == 'U')
+		cg_error(cg, c->col, "%s draws the last value of the format, which must be a "
+			 "number, not %%%c", cg->s->opt.agg == AGG_LOG2 ? "-H" : "--lhist",
+			 c->conv);
+}
+
 /* Each value against its conversion: %s takes strings, the others integers. */
 static void check_values(struct cg *cg)
 {
@@ -1236,14 +1316,30 @@ int sema_probe(struct cg *cg)
 	struct probe *p = cg->p;
 	int ret;
 
-	ret = layout_values(cg->s, p);
+	ret = sema_layout(cg->s, p);
 	if (ret)
 		return ret;
 	if (p->spec.predicate)
 		cond(cg, p->spec.predicate);
+	check_hist_value(cg);
 	check_values(cg);
+	if (cg->failed)
+		return ERR_USAGE;
+	/* A key too large for the stack is built in the scratch slice, after STRCMP's. */
+	cg->key_scratch = -1;
+	if (aggregating(&cg->s->opt) && cg->s->agg_key_size > AGG_KEY_STACK_MAX)
+		cg->key_scratch = scratch(cg, cg->s->agg_key_size, 1);
 	if (cg->failed)
 		return ERR_USAGE;
 	p->layout.needs_scratch = cg->sm.scratch_used > 0;
 	return 0;
+}
+
+int sema_layout(struct session *s, struct probe *p)
+{
+	int ret = layout_values(s, p);
+
+	if (ret || !aggregating(&s->opt))
+		return ret;
+	return layout_key(s, p);
 }

@@ -75,13 +75,18 @@ static void read_bytes(struct cg *cg, struct val *v, int dst, int size, bool raw
 		ir_store_imm(cg->ir, 1, dst, (int16_t)size, 0);
 }
 
-void cg_store_string(struct cg *cg, struct val *v, int off, int size)
+void cg_store_string_at(struct cg *cg, struct val *v, int base, int off, int size)
 {
 	int dst = ir_vreg(cg->ir);
 
-	ir_mov(cg->ir, dst, cg->rec);
+	ir_mov(cg->ir, dst, base);
 	ir_alu_imm(cg->ir, BPF_ADD, dst, off);
 	read_bytes(cg, v, dst, size, false);
+}
+
+void cg_store_string(struct cg *cg, struct val *v, int off, int size)
+{
+	cg_store_string_at(cg, v, cg->rec, off, size);
 }
 
 /*

@@ -175,11 +175,11 @@ static void name_user_addrs(struct session *s, struct event *ev, struct fmt_valu
 		}
 }
 
-/* Decode @data into @ev; false when -n or -f leaves it out. */
-static bool decode(struct session *s, struct probe *p, const unsigned char *data,
-		   struct event *ev, struct fmt_value *vals, char (*names)[256])
+bool output_decode(struct session *s, struct probe *p, const struct rec_hdr *h,
+		   const void *const *raw, const struct fmt_spec *fmt,
+		   const unsigned char *stacks, struct event *ev, struct fmt_value *vals,
+		   char (*names)[256])
 {
-	const struct rec_hdr *h = (const void *)data;
 	const struct layout *l = &p->layout;
 
 	memset(ev, 0, sizeof(*ev));
@@ -189,16 +189,13 @@ static bool decode(struct session *s, struct probe *p, const unsigned char *data
 	ev->comm[REC_COMM_LEN] = '\0';
 	sb_reset(&s->msg);
 	if (l->fmt) {
-		const void *raw[MAX_VALUES];
-
 		ev->nvalues = l->nslots < MAX_VALUES ? l->nslots : MAX_VALUES;
-		for (size_t i = 0; i < ev->nvalues; i++)
-			raw[i] = data + sizeof(*h) + l->slots[i].offset;
 		fmt_decode(l->fmt, raw, s->opt.string_size, vals);
 		ev->values = vals;
 		if (s->usyms)
 			name_user_addrs(s, ev, vals, names);
-		fmt_render_values(l->fmt, vals, s->ksyms, s->opt.raw_strings, &s->msg);
+		if (fmt)
+			fmt_render_values(fmt, vals, s->ksyms, s->opt.raw_strings, &s->msg);
 	}
 	ev->msg = s->msg.buf ? s->msg.buf : "";
 	/* -f: a substring of the message as it is printed. */
@@ -206,11 +203,24 @@ static bool decode(struct session *s, struct probe *p, const unsigned char *data
 		return false;
 	ev->func = func_column(s, p, h);
 	if (s->opt.kstack)
-		decode_stack(s, ev, data + sizeof(*h) + l->values_size);
+		decode_stack(s, ev, stacks);
 	if (s->opt.ustack)
-		decode_ustack(s, ev, data + sizeof(*h) + l->values_size +
-			      (s->opt.kstack ? REC_STACK_BYTES : 0));
+		decode_ustack(s, ev, stacks + (s->opt.kstack ? REC_STACK_BYTES : 0));
 	return true;
+}
+
+/* Decode record @data into @ev; false when -n or -f leaves it out. */
+static bool decode(struct session *s, struct probe *p, const unsigned char *data,
+		   struct event *ev, struct fmt_value *vals, char (*names)[256])
+{
+	const struct layout *l = &p->layout;
+	const void *raw[MAX_VALUES];
+	size_t n = l->nslots < MAX_VALUES ? l->nslots : MAX_VALUES;
+
+	for (size_t i = 0; l->fmt && i < n; i++)
+		raw[i] = data + sizeof(struct rec_hdr) + l->slots[i].offset;
+	return output_decode(s, p, (const void *)data, raw, l->fmt,
+			     data + sizeof(struct rec_hdr) + l->values_size, ev, vals, names);
 }
 
 int output_event(struct session *s, const void *data, size_t size)

@@ -10,10 +10,12 @@
 #define __ETRACE_OUTPUT_H
 
 #include <stddef.h>
+#include <time.h>
 #include <linux/bpf.h>
 #include <linux/types.h>
 
 #include "output/format.h"
+#include "output/hist.h"
 #include "runtime/record.h"
 #include "session.h"
 
@@ -37,6 +39,37 @@ struct event {
 	int ustack_err;
 };
 
+/*
+ * One key of the aggregation map (-A, -H, --lhist, --folded), decoded and
+ * summed over the CPUs (output/aggregate.c).
+ */
+struct agg_entry {
+	/*
+	 * What an event of the key shows: FUNC, the values, the message
+	 * (histograms: the part before the value drawn), the stacks. ev.h
+	 * holds the process (when the key has it: -U, %U) and, with --folded,
+	 * the process name.
+	 */
+	struct event ev;
+	bool has_pid;		/* the key holds the process: ev.h's tgid is it */
+	uint64_t count;		/* events counted */
+	/* Histograms: the buckets, and the values drawn as their conversion reads them. */
+	const uint64_t *buckets;
+	uint64_t sum, min, max;
+	bool value_signed;
+};
+
+/* What one read of the aggregation map gives to print. */
+struct agg_set {
+	enum agg_mode mode;
+	const struct agg_entry *entries;	/* highest count first */
+	size_t n;
+	const struct hist_shape *shape;		/* histograms */
+	bool tick;				/* a -i interval ended: cleared after */
+	bool stamp;				/* -i: a time stamp first (.when) */
+	time_t when;
+};
+
 struct backend {
 	const char *name;
 	/* Before the first event (once every probe is attached). */
@@ -45,6 +78,8 @@ struct backend {
 	void (*event)(struct session *s, const struct event *ev);
 	/* At the end of the run, after the last event (may be NULL). */
 	void (*end)(struct session *s);
+	/* Counts read from the kernel, at a -i tick or at the end: append them to s->out. */
+	void (*aggregate)(struct session *s, const struct agg_set *set);
 };
 
 extern const struct backend text_backend;
@@ -59,6 +94,20 @@ int output_event(struct session *s, const void *data, size_t size);
 
 /* The backend's end of run. */
 void output_end(struct session *s);
+
+/*
+ * Decode an event from its parts: header @h, value @i's bytes at @raw[i]
+ * (p->layout.nslots of them), the message rendered with @fmt (the probe's,
+ * or part of it; NULL: none), and the stacks laid out as in records
+ * (-K, then -U's return address, addresses, build-ids) at @stacks. @vals
+ * and @names (for %U) have room for every value; the message and a user
+ * stack with a caller put in live in the session until the next call.
+ * False when -f leaves the event out.
+ */
+bool output_decode(struct session *s, struct probe *p, const struct rec_hdr *h,
+		   const void *const *raw, const struct fmt_spec *fmt,
+		   const unsigned char *stacks, struct event *ev, struct fmt_value *vals,
+		   char (*names)[256]);
 
 /* User frame @i of @ev as "sym+0xoff [module]" (build-id first, else the address). */
 int output_user_frame(struct session *s, const struct event *ev, int i, char *buf, size_t len);

@@ -5,17 +5,20 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
+#include "output/aggregate.h"
 #include "output/output.h"
+#include "runtime/aggmap.h"
 #include "runtime/events.h"
 #include "runtime/maps.h"
 #include "util.h"
 
-enum { EV_SIGNAL = 1, EV_RING, EV_STDOUT, EV_TARGET };
+enum { EV_SIGNAL = 1, EV_RING, EV_STDOUT, EV_TARGET, EV_DURATION, EV_INTERVAL };
 
 /* Bytes of output kept for a slow reader before the ring buffer is left to fill. */
 #define OUTPUT_LIMIT (4u << 20)
@@ -68,6 +71,12 @@ static int on_record(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
 
+	/* Counting in the kernel: the one record says -M is reached. */
+	if (aggregating(&s->opt)) {
+		events_stop(s, STOP_MAX_EVENTS);
+		return -ECANCELED;
+	}
+
 	if (output_event(s, data, size)) {
 		events_stop(s, STOP_MAX_EVENTS);
 		/* A negative value makes libbpf stop consuming right here. */
@@ -84,6 +93,49 @@ static int epoll_set(struct session *s, int op, int fd, uint32_t events, int tag
 	struct epoll_event ev = { .events = events, .data.u32 = (uint32_t)tag };
 
 	return epoll_ctl(s->epoll_fd, op, fd, &ev);
+}
+
+/* -d, -i: a timer in the epoll set, armed when the loop starts. */
+static int add_timer(struct session *s, uint64_t ns, int *fd, int tag)
+{
+	if (!ns)
+		return 0;
+	*fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (*fd < 0)
+		return -1;
+	return epoll_set(s, EPOLL_CTL_ADD, *fd, EPOLLIN, tag);
+}
+
+static int arm_timer(int fd, uint64_t ns, bool periodic)
+{
+	struct itimerspec it = { 0 };
+
+	if (fd < 0)
+		return 0;
+	it.it_value.tv_sec = (time_t)(ns / 1000000000u);
+	it.it_value.tv_nsec = (long)(ns % 1000000000u);
+	if (periodic)
+		it.it_interval = it.it_value;
+	return timerfd_settime(fd, 0, &it, NULL);
+}
+
+/* Expirations of a timer since it was last read (0 when none). */
+static uint64_t take_timer(int fd)
+{
+	uint64_t n = 0;
+
+	if (read(fd, &n, sizeof(n)) != (ssize_t)sizeof(n))
+		return 0;
+	return n;
+}
+
+/* -i: the counts of the interval that ended. */
+static void on_interval(struct session *s)
+{
+	if (!take_timer(s->interval_fd))
+		return;
+	if (aggregate_print(s, true))
+		events_stop(s, STOP_ERROR);
 }
 
 int events_open(struct session *s)
@@ -115,6 +167,11 @@ int events_open(struct session *s)
 	 * Regular files cannot be polled and never stall; that is fine.
 	 */
 	s->out_polled = !epoll_set(s, EPOLL_CTL_ADD, STDOUT_FILENO, 0, EV_STDOUT);
+	if (add_timer(s, s->opt.duration_ns, &s->duration_fd, EV_DURATION) ||
+	    add_timer(s, s->opt.interval_ns, &s->interval_fd, EV_INTERVAL)) {
+		pr_err("cannot set up a timer: %s", strerror(errno));
+		return ERR_RUNTIME;
+	}
 	/* -p: when the process is gone, so is the trace (what it recorded is printed). */
 	if (s->opt.pid) {
 		s->target_fd = (int)syscall(SYS_pidfd_open, s->opt.pid, 0);
@@ -180,11 +237,18 @@ int events_consume(struct session *s)
 
 int events_loop(struct session *s)
 {
-	struct epoll_event evs[4];
+	struct epoll_event evs[8];
 	bool busy = false;
 
 	if (s->out.err)
 		events_stop(s, STOP_OUTPUT);
+	/* -d and -i count from now: every probe records. */
+	if (arm_timer(s->duration_fd, s->opt.duration_ns, false) ||
+	    arm_timer(s->interval_fd, s->opt.interval_ns, true)) {
+		pr_err("cannot start a timer: %s", strerror(errno));
+		events_stop(s, STOP_ERROR);
+		return ERR_RUNTIME;
+	}
 	while (s->stop == STOP_NONE) {
 		int n;
 
@@ -212,6 +276,13 @@ int events_loop(struct session *s)
 			case EV_TARGET:
 				events_stop(s, STOP_TARGET);
 				break;
+			case EV_DURATION:
+				if (take_timer(s->duration_fd))
+					events_stop(s, STOP_DURATION);
+				break;
+			case EV_INTERVAL:
+				on_interval(s);
+				break;
 			case EV_RING: {
 				int got = ring_buffer__consume(s->rb);
 
@@ -225,5 +296,5 @@ int events_loop(struct session *s)
 		if (s->out.err)
 			events_stop(s, STOP_OUTPUT);
 	}
-	return 0;
+	return s->stop == STOP_ERROR ? ERR_RUNTIME : 0;
 }

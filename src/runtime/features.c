@@ -26,6 +26,7 @@ static const char *const names[FEAT_NR] = {
 	[FEAT_COOKIE] = "cookie",
 	[FEAT_UPROBE] = "uprobe",
 	[FEAT_UPROBE_EVENTS] = "uprobe-legacy",
+	[FEAT_ATOMIC_FETCH] = "atomic-fetch",
 };
 
 const char *feature_name(enum feature f)
@@ -88,6 +89,26 @@ static bool probe_kprobe_multi(void)
 	return link >= 0 || err == ESRCH || err == ENOENT;
 }
 
+/* BPF_ATOMIC | BPF_FETCH on a stack slot: 5.12 accepts it, 5.10 calls the field reserved. */
+static bool probe_atomic_fetch(void)
+{
+	const struct bpf_insn prog[] = {
+		{ .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10, .off = -8, .imm = 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 1 },
+		{ .code = BPF_STX | BPF_ATOMIC | BPF_DW, .dst_reg = BPF_REG_10, .src_reg = BPF_REG_1,
+		  .off = -8, .imm = BPF_ADD | BPF_FETCH },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_KPROBE, "etrace_probe", "GPL", prog,
+			       ARRAY_SIZE(prog), NULL);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 static bool module_btf(void)
 {
 	/* Modules have their own BTF files next to vmlinux since 5.11. */
@@ -129,6 +150,8 @@ static bool probe(struct session *s, enum feature f)
 					       NULL) == 1;
 	case FEAT_UPROBE:
 		return access("/sys/bus/event_source/devices/uprobe/type", R_OK) == 0;
+	case FEAT_ATOMIC_FETCH:
+		return probe_atomic_fetch();
 	default:
 		return false;
 	}

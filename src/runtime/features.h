@@ -23,6 +23,7 @@ enum feature {
 	FEAT_COOKIE,		/* bpf_get_attach_cookie() for kprobes (5.15) */
 	FEAT_UPROBE,		/* the perf uprobe PMU */
 	FEAT_UPROBE_EVENTS,	/* tracefs uprobe_events */
+	FEAT_ATOMIC_FETCH,	/* BPF atomic fetch-add (5.12): -M when counting */
 	FEAT_NR,
 };
 

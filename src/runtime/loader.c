@@ -7,9 +7,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <linux/membarrier.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "runtime/aggmap.h"
 #include "runtime/loader.h"
 #include "runtime/maps.h"
 #include "util.h"
@@ -97,6 +99,13 @@ void loader_size_ring(struct session *s)
 {
 	unsigned long size = next_pow2((unsigned long)s->opt.buffer_pages * 4096UL * s->ncpus);
 
+	/* Counting in the kernel: the ring only carries -M's one record. */
+	if (aggregating(&s->opt)) {
+		long page = sysconf(_SC_PAGESIZE);
+
+		size = page > 0 ? (unsigned long)page : 4096;
+	}
+
 	/* The kernel caps a ring buffer below 4 GiB. */
 	if (size > (1UL << 31))
 		size = 1UL << 31;
@@ -106,16 +115,27 @@ void loader_size_ring(struct session *s)
 int loader_set_recording(struct session *s, bool on)
 {
 	int fd = maps_fd(s, MAP_CTL);
+	/* The stop flag, and the interval that counts are kept in (-i). */
+	struct { __u32 stopped, epoch; } ctl = { !on, s->agg_epoch };
 	__u32 key = 0;
-	__u64 stopped = !on;
 
 	if (fd < 0)
 		return 0;
-	if (bpf_map_update_elem(fd, &key, &stopped, BPF_ANY)) {
+	if (bpf_map_update_elem(fd, &key, &ctl, BPF_ANY)) {
 		pr_err("cannot %s recording: %s", on ? "start" : "stop", strerror(errno));
 		return ERR_RUNTIME;
 	}
 	return 0;
+}
+
+void loader_wait_programs(void)
+{
+	/*
+	 * Programs run inside RCU read-side sections, and
+	 * membarrier(GLOBAL) waits for an RCU grace period: after it, no
+	 * program that started before is still running.
+	 */
+	syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
 }
 
 /*

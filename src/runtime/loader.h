@@ -41,10 +41,14 @@ const char *loader_log_reason(char *log);
 /*
  * The stop flag every program checks first: recording starts off, is
  * switched on once every probe is attached and off again when etrace stops.
+ * Next to it, the interval counts are kept in (-i): s->agg_epoch.
  */
 int loader_set_recording(struct session *s, bool on);
 
-/* Events lost for probe @id, summed over CPUs (0 if unknown). */
+/* Wait until every program that started before the call has ended. */
+void loader_wait_programs(void);
+
+/* Slot @id of the lost counters (a probe id, see enum agg_lost), summed over CPUs. */
 unsigned long long loader_lost(struct session *s, int id);
 
 /* Whether the caller may use BPF tracing at all; message printed if not. */

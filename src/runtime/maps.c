@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 
+#include "runtime/aggmap.h"
 #include "runtime/cgroup.h"
 #include "runtime/loader.h"
 #include "runtime/maps.h"
+#include "runtime/record.h"
 #include "util.h"
 
 void maps_init(struct session *s)
@@ -18,6 +21,16 @@ void maps_init(struct session *s)
 		[MAP_SCRATCH] = { "etrace_scratch", BPF_MAP_TYPE_PERCPU_ARRAY, 4,
 				  MAPS_SCRATCH_SIZE, 0, false, -1 },
 		[MAP_CGROUP] = { "etrace_cgroup", BPF_MAP_TYPE_CGROUP_ARRAY, 4, 4, 1, false, -1 },
+		/* Preallocated: 5.10 refuses hash maps allocated at run time in tracing. */
+		[MAP_AGG] = { "etrace_agg", BPF_MAP_TYPE_PERCPU_HASH, 0, 0, 0, false, -1 },
+		[MAP_AGG_ZERO] = { "etrace_agg_zero", BPF_MAP_TYPE_ARRAY, 4, 0, 1, false, -1 },
+		[MAP_KSTACKS] = { "etrace_kstacks", BPF_MAP_TYPE_STACK_TRACE, 4,
+				  REC_STACK_BYTES, 0, false, -1 },
+		[MAP_USTACKS] = { "etrace_ustacks", BPF_MAP_TYPE_STACK_TRACE, 4,
+				  REC_USTACK_BYTES, 0, false, -1 },
+		[MAP_UBIDS] = { "etrace_ubids", BPF_MAP_TYPE_STACK_TRACE, 4, REC_UBID_BYTES, 0,
+				false, -1, BPF_F_STACK_BUILD_ID },
+		[MAP_TAKEN] = { "etrace_taken", BPF_MAP_TYPE_ARRAY, 4, 8, 1, false, -1 },
 	};
 
 	memcpy(s->maps, roles, sizeof(roles));
@@ -26,6 +39,39 @@ void maps_init(struct session *s)
 void maps_use(struct session *s, enum map_role role)
 {
 	s->maps[role].wanted = true;
+}
+
+/* Frames a stack map holds: @depth, unless the kernel allows fewer. */
+static unsigned int stack_depth(unsigned int depth)
+{
+	char *text = read_file("/proc/sys/kernel/perf_event_max_stack", NULL);
+	long max = text ? strtol(text, NULL, 10) : 0;
+
+	free(text);
+	return max > 0 && (unsigned long)max < depth ? (unsigned int)max : depth;
+}
+
+/*
+ * Counting: the keys' size is the largest probe's; stack maps hold as many
+ * stacks as the map holds keys (a key has at most one of each), with as
+ * many frames as records hold.
+ */
+static void size_agg_maps(struct session *s)
+{
+	unsigned int entries = agg_entries(&s->opt);
+
+	s->maps[MAP_LOST].max_entries *= AGG_LOST_KINDS;
+	s->maps[MAP_AGG].key_size = (unsigned int)s->agg_key_size;
+	s->maps[MAP_AGG].value_size = (unsigned int)agg_value_size(&s->opt);
+	s->maps[MAP_AGG].max_entries = entries;
+	s->maps[MAP_AGG_ZERO].value_size = s->maps[MAP_AGG].value_size;
+	s->maps[MAP_KSTACKS].value_size = 8 * stack_depth(REC_STACK_DEPTH);
+	s->maps[MAP_USTACKS].value_size = 8 * stack_depth(REC_USTACK_DEPTH);
+	s->maps[MAP_UBIDS].value_size = (unsigned int)sizeof(struct bpf_stack_build_id) *
+					stack_depth(REC_USTACK_DEPTH);
+	s->maps[MAP_KSTACKS].max_entries = entries;
+	s->maps[MAP_USTACKS].max_entries = entries;
+	s->maps[MAP_UBIDS].max_entries = entries;
 }
 
 /* Sizes that depend on the run: the ring buffer, one entry per probe. */
@@ -38,6 +84,8 @@ static void size_maps(struct session *s)
 	/* One slice per probe: a program interrupted on its CPU by another
 	 * probe's program never has its temporaries overwritten. */
 	s->maps[MAP_SCRATCH].max_entries = nprobes;
+	if (aggregating(&s->opt))
+		size_agg_maps(s);
 }
 
 /* -c: the cgroup array's one entry is the directory. */
@@ -60,11 +108,10 @@ static int fill_cgroup(struct session *s)
 
 int maps_create(struct session *s)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, opts);
-
 	size_maps(s);
 	for (int i = 0; i < MAP_NROLES; i++) {
 		struct map_entry *m = &s->maps[i];
+		LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = m->flags);
 
 		if (!m->wanted || m->fd >= 0)
 			continue;

@@ -10,10 +10,10 @@
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include <linux/membarrier.h>
 #include <bpf/bpf.h>
 
 #include "providers/provider.h"
+#include "runtime/aggmap.h"
 #include "runtime/events.h"
 #include "runtime/loader.h"
 #include "runtime/maps.h"
@@ -30,20 +30,25 @@
 
 void teardown_stop_recording(struct session *s)
 {
-	if (maps_fd(s, MAP_CTL) >= 0 && !loader_set_recording(s, false)) {
-		/*
-		 * A program that read the flag just before it was set may
-		 * still be writing. Programs run inside RCU read-side
-		 * sections, and membarrier(GLOBAL) waits for an RCU grace
-		 * period: after it, every counter is final.
-		 */
-		syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
-	}
+	/*
+	 * A program that read the flag just before it was set may still be
+	 * writing: once those are done, every counter is final.
+	 */
+	if (maps_fd(s, MAP_CTL) >= 0 && !loader_set_recording(s, false))
+		loader_wait_programs();
 	/* After a signal, print what was recorded before it (if output keeps up). */
 	if ((s->stop == STOP_SIGNAL || s->stop == STOP_TARGET) && s->rb && !sink_full(&s->out))
 		events_consume(s);
-	for (size_t i = 0; i < s->nprobes; i++)
-		s->probes[i].rt.lost = loader_lost(s, s->probes[i].id);
+	for (size_t i = 0; i < s->nprobes; i++) {
+		struct probe *p = &s->probes[i];
+		int n = (int)s->nprobes;
+
+		p->rt.lost = loader_lost(s, p->id);
+		if (!aggregating(&s->opt))
+			continue;
+		p->rt.kstack_lost = loader_lost(s, AGG_LOST_KSTACK * n + p->id);
+		p->rt.ustack_lost = loader_lost(s, AGG_LOST_USTACK * n + p->id);
+	}
 }
 
 /* Everything to close, taken over from the probes. */
@@ -281,9 +286,13 @@ void teardown_flush_output(struct session *s)
 	case STOP_SIGNAL: {
 		uint64_t since = (mono_ns() - s->stop_mono_ns) / 1000000;
 
+		/* Counts are what the user stopped for: all of them (until a second signal). */
+		if (aggregating(&s->opt))
+			break;
 		timeout = since >= SIGNAL_OUTPUT_MS ? 0 : SIGNAL_OUTPUT_MS - (int)since;
 		break;
 	}
+	case STOP_DURATION:
 	case STOP_MAX_EVENTS:
 	case STOP_TARGET:
 	case STOP_NONE:
@@ -294,6 +303,42 @@ void teardown_flush_output(struct session *s)
 	sink_drain(&s->out, s->sig_fd, timeout);
 }
 
+/*
+ * Counting: what was counted, and what was not. The map may be full (the
+ * event is not counted), the stack maps may be (the event is counted
+ * without its stack, which prints as lost).
+ */
+static void report_counted(struct session *s)
+{
+	unsigned long long lost = 0, kst = 0, ust = 0;
+
+	for (size_t i = 0; i < s->nprobes; i++) {
+		const struct probe_rt *rt = &s->probes[i].rt;
+
+		lost += rt->lost;
+		kst += rt->kstack_lost;
+		ust += rt->ustack_lost;
+		if (!s->opt.verbose)
+			continue;
+		fprintf(stderr, "probe %d: %llu events counted, %llu not counted",
+			s->probes[i].spec.index, (unsigned long long)rt->seen,
+			(unsigned long long)rt->lost);
+		if (s->opt.kstack)
+			fprintf(stderr, ", %llu without their kernel stack",
+				(unsigned long long)rt->kstack_lost);
+		if (s->opt.ustack)
+			fprintf(stderr, ", %llu without their user stack",
+				(unsigned long long)rt->ustack_lost);
+		fputc('\n', stderr);
+	}
+	if (lost)
+		pr_err("%llu events not counted: the aggregation map is full (raise --map-entries, "
+		       "now %u)", lost, agg_entries(&s->opt));
+	if (kst || ust)
+		pr_err("%llu kernel and %llu user stacks not kept: the stack map is full or "
+		       "another stack holds their bucket (raise --map-entries)", kst, ust);
+}
+
 void teardown_report(struct session *s, bool handed_off)
 {
 	unsigned long long total = 0;
@@ -301,16 +346,21 @@ void teardown_report(struct session *s, bool handed_off)
 
 	/* A stalled stderr must not hold up the exit either. */
 	sink_open(&err, STDERR_FILENO, 0);
-	for (size_t i = 0; i < s->nprobes; i++) {
-		const struct probe *p = &s->probes[i];
+	if (aggregating(&s->opt)) {
+		report_counted(s);
+	} else {
+		for (size_t i = 0; i < s->nprobes; i++) {
+			const struct probe *p = &s->probes[i];
 
-		total += p->rt.lost;
-		if (s->opt.verbose)
-			fprintf(stderr, "probe %d: %llu events, %llu lost\n", p->spec.index,
-				(unsigned long long)p->rt.seen, (unsigned long long)p->rt.lost);
+			total += p->rt.lost;
+			if (s->opt.verbose)
+				fprintf(stderr, "probe %d: %llu events, %llu lost\n",
+					p->spec.index, (unsigned long long)p->rt.seen,
+					(unsigned long long)p->rt.lost);
+		}
+		if (total)
+			pr_err("lost %llu events", total);
 	}
-	if (total)
-		pr_err("lost %llu events", total);
 	if (handed_off)
 		pr_err("interrupted again: the remaining probes are detached in the background");
 	sink_close(&err);
