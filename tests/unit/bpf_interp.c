@@ -436,8 +436,9 @@ void bpf_probe_env_init(struct bpf_probe_env *e)
 	snprintf(e->comm, sizeof(e->comm), "etrace-test");
 	e->events_fd = 7;
 	e->lost_fd = 8;
-	e->maps[0] = (struct bpf_probe_map){ e->lost_fd, sizeof(e->lost[0]), BPF_PROBE_LOST_KEYS,
-					     (uint8_t *)e->lost, false };
+	e->maps[0] = (struct bpf_probe_map){ .fd = e->lost_fd, .value_size = sizeof(e->lost[0]),
+					     .max_entries = BPF_PROBE_LOST_KEYS,
+					     .data = (uint8_t *)e->lost };
 	e->nmaps = 1;
 }
 
@@ -449,13 +450,43 @@ uint8_t *bpf_probe_env_add_array(struct bpf_probe_env *e, int fd, size_t value_s
 	if (e->nmaps >= BPF_PROBE_MAX_MAPS)
 		abort();
 	m = &e->maps[e->nmaps++];
-	*m = (struct bpf_probe_map){ fd, value_size, max_entries,
-				     malloc(value_size * max_entries), true };
+	*m = (struct bpf_probe_map){ .fd = fd, .value_size = value_size,
+				     .max_entries = max_entries,
+				     .data = malloc(value_size * max_entries), .owned = true };
 	if (!m->data)
 		abort();
 	/* Whatever the last program left there. */
 	memset(m->data, 0xcc, value_size * max_entries);
 	return m->data;
+}
+
+uint8_t *bpf_probe_env_add_hash(struct bpf_probe_env *e, int fd, size_t key_size,
+				size_t value_size, unsigned int max_entries)
+{
+	uint8_t *data = bpf_probe_env_add_array(e, fd, value_size, max_entries);
+	struct bpf_probe_map *m = &e->maps[e->nmaps - 1];
+
+	m->key_size = key_size;
+	m->keys = calloc(max_entries, key_size);
+	if (!m->keys)
+		abort();
+	return data;
+}
+
+static uint8_t *hash_find(struct bpf_probe_map *m, const void *key)
+{
+	for (unsigned int i = 0; i < m->nkeys; i++)
+		if (!memcmp(m->keys + i * m->key_size, key, m->key_size))
+			return m->data + i * m->value_size;
+	return NULL;
+}
+
+uint8_t *bpf_probe_env_hash_value(struct bpf_probe_env *e, int fd, const void *key)
+{
+	for (int i = 0; i < e->nmaps; i++)
+		if (e->maps[i].fd == fd && e->maps[i].key_size)
+			return hash_find(&e->maps[i], key);
+	return NULL;
 }
 
 void bpf_probe_env_free(struct bpf_probe_env *e)
@@ -465,7 +496,9 @@ void bpf_probe_env_free(struct bpf_probe_env *e)
 	for (int i = 0; i < e->nmaps; i++) {
 		if (e->maps[i].owned)
 			free(e->maps[i].data);
+		free(e->maps[i].keys);
 		e->maps[i].data = NULL;
+		e->maps[i].keys = NULL;
 	}
 	e->nmaps = 0;
 }
@@ -501,8 +534,10 @@ static int probe_nargs(struct bpf_vm *vm, int id)
 	case BPF_FUNC_probe_read_user:
 	case BPF_FUNC_probe_read_kernel_str:
 	case BPF_FUNC_probe_read_user_str:
+	case BPF_FUNC_get_stackid:
 		return 3;
 	case BPF_FUNC_get_stack:
+	case BPF_FUNC_map_update_elem:
 		return 4;
 	default:
 		return -1;
@@ -567,6 +602,40 @@ static int64_t probe_read_str(struct bpf_vm *vm, uint8_t *dst, size_t size, uint
 	}
 	dst[n] = '\0';
 	return (int64_t)n + 1;
+}
+
+/* map_update_elem on a hash map: BPF_NOEXIST or BPF_ANY; -E2BIG when full. */
+static bool hash_update(struct bpf_vm *vm, struct bpf_probe_env *e, const uint64_t *a,
+			uint64_t *ret)
+{
+	for (int i = 0; i < e->nmaps; i++) {
+		struct bpf_probe_map *m = &e->maps[i];
+		uint8_t *k, *v, *old;
+
+		if (a[0] != (BPF_INTERP_MAP_TAG | (uint32_t)m->fd) || !m->key_size)
+			continue;
+		k = bpf_mem_at(&vm->mem, a[1], m->key_size, BPF_MEM_R);
+		v = k ? bpf_mem_at(&vm->mem, a[2], m->value_size, BPF_MEM_R) : NULL;
+		if (!v || (a[3] != BPF_ANY && a[3] != BPF_NOEXIST))
+			return false;
+		old = hash_find(m, k);
+		if (old && a[3] == BPF_NOEXIST) {
+			*ret = (uint64_t)-EEXIST;
+		} else if (!old && m->nkeys == m->max_entries) {
+			*ret = (uint64_t)-E2BIG;
+		} else {
+			if (!old) {
+				memcpy(m->keys + m->nkeys * m->key_size, k, m->key_size);
+				old = m->data + m->nkeys++ * m->value_size;
+			}
+			memmove(old, v, m->value_size);
+			*ret = 0;
+		}
+		return true;
+	}
+	bpf_mem_fail(&vm->mem, "map_update_elem on 0x%llx, not a hash map",
+		     (unsigned long long)a[0]);
+	return false;
 }
 
 static bool probe_call(struct bpf_vm *vm, int id, const uint64_t *a, uint64_t *ret)
@@ -659,6 +728,15 @@ static bool probe_call(struct bpf_vm *vm, int id, const uint64_t *a, uint64_t *r
 
 			if (a[0] != (BPF_INTERP_MAP_TAG | (uint32_t)m->fd))
 				continue;
+			if (m->key_size) {
+				/* Every byte of the key must be set, as the verifier wants. */
+				uint8_t *k = bpf_mem_at(&vm->mem, a[1], m->key_size, BPF_MEM_R);
+
+				if (!k)
+					return false;
+				*ret = (uintptr_t)hash_find(m, k);
+				return true;
+			}
 			if (!bpf_mem_load(&vm->mem, a[1], 4, &key))
 				return false;
 			*ret = key < m->max_entries ?
@@ -668,6 +746,13 @@ static bool probe_call(struct bpf_vm *vm, int id, const uint64_t *a, uint64_t *r
 		bpf_mem_fail(&vm->mem, "map_lookup_elem on 0x%llx, not a known map",
 			     (unsigned long long)a[0]);
 		return false;
+	case BPF_FUNC_map_update_elem:
+		return hash_update(vm, e, a, ret);
+	case BPF_FUNC_get_stackid:
+		if (a[0] != (uintptr_t)e->ctx || (a[2] & ~(uint64_t)BPF_F_USER_STACK))
+			break;
+		*ret = (uint64_t)(a[2] & BPF_F_USER_STACK ? e->ustackid : e->stackid);
+		return true;
 	case BPF_FUNC_probe_read_kernel:
 	case BPF_FUNC_probe_read_user:
 		dst = helper_dst(vm, a[0], a[1]);

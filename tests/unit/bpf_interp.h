@@ -113,16 +113,23 @@ int bpf_vm_run(struct bpf_vm *vm, const struct bpf_insn *prog, size_t cnt, uint6
 /* --- probe programs ------------------------------------------------------- */
 
 #define BPF_PROBE_MAX_MEM 8
-#define BPF_PROBE_MAX_MAPS 4
+#define BPF_PROBE_MAX_MAPS 8
 #define BPF_PROBE_LOST_KEYS 16
 
-/* An array map (per-CPU arrays look the same from one CPU). */
+/*
+ * An array map (per-CPU arrays look the same from one CPU), or a hash
+ * map: keys of .key_size bytes, found by their bytes (per-CPU hashes look
+ * the same from one CPU too).
+ */
 struct bpf_probe_map {
 	int fd;
 	size_t value_size;
 	unsigned int max_entries;
 	uint8_t *data;		/* max_entries values */
 	bool owned;		/* data is malloc'ed here */
+	size_t key_size;	/* hash maps; 0 for arrays */
+	uint8_t *keys;		/* hash maps: max_entries keys, .nkeys in use */
+	unsigned int nkeys;
 };
 
 struct bpf_probe_env {
@@ -140,6 +147,8 @@ struct bpf_probe_env {
 	struct bpf_probe_map maps[BPF_PROBE_MAX_MAPS];
 	int nmaps;
 	bool ringbuf_full;	/* ringbuf_reserve returns NULL */
+	int64_t stackid;	/* what get_stackid returns for a kernel stack */
+	int64_t ustackid;	/* ... for a user stack */
 	uint8_t task[512];	/* get_current_task() points here (kernel memory) */
 	struct {
 		void *base;
@@ -166,6 +175,11 @@ void bpf_probe_env_init(struct bpf_probe_env *e);
 /* An array map for map_lookup_elem (a scratch area); returns its values. */
 uint8_t *bpf_probe_env_add_array(struct bpf_probe_env *e, int fd, size_t value_size,
 				 unsigned int max_entries);
+/* A hash map for map_lookup_elem and map_update_elem; returns its values. */
+uint8_t *bpf_probe_env_add_hash(struct bpf_probe_env *e, int fd, size_t key_size,
+				size_t value_size, unsigned int max_entries);
+/* The value of @key in hash map @fd, or NULL. */
+uint8_t *bpf_probe_env_hash_value(struct bpf_probe_env *e, int fd, const void *key);
 void bpf_probe_env_free(struct bpf_probe_env *e);
 /* Fake memory that only probe_read_user* (@user) or probe_read_kernel* reach. */
 void bpf_probe_env_add_mem(struct bpf_probe_env *e, void *base, size_t len, bool user);
