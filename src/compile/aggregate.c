@@ -219,6 +219,44 @@ static int conv_value(struct agg_cg *a, const struct fmt_conv *c, struct val *v)
 	return r;
 }
 
+/*
+ * A string into the key: at most -Z + 1 characters and the NUL, the rest
+ * of the slot left zero, so equal strings make equal keys. One longer than
+ * -Z prints cut whatever its next character is: that byte becomes 1.
+ */
+static void emit_key_string(struct agg_cg *a, struct val *v, int off)
+{
+	struct cg *cg = a->cg;
+	struct ir *ir = a->ir;
+	int z = cg->s->opt.string_size, args[3], t, skip;
+	bool array = (v->where == VAL_CTX || v->where == VAL_MEM) && v->ty.kind == TY_ARRAY &&
+		     v->ty.size > 0 && v->ty.size < z + 2 && cg->key_str_tmp >= 0;
+
+	if (array) {
+		/* Copied whole into scratch (and ended), then up to its NUL into the key. */
+		args[2] = ir_vreg(ir);
+		ir_mov(ir, args[2], cg->scratch_base);
+		ir_alu_imm(ir, BPF_ADD, args[2], cg->key_str_tmp);
+		cg_store_string_at(cg, v, args[2], 0, v->ty.size + 1);
+		args[0] = ir_vreg(ir);
+		ir_mov(ir, args[0], a->key);
+		ir_alu_imm(ir, BPF_ADD, args[0], off);
+		args[1] = ir_vreg(ir);
+		ir_mov_imm(ir, args[1], v->ty.size + 1);
+		ir_call(ir, BPF_FUNC_probe_read_kernel_str, -1, 3, args);
+		if (v->ty.size <= z)
+			return;
+	} else {
+		cg_store_string_at(cg, v, a->key, off, z + 2);
+	}
+	t = ir_vreg(ir);
+	skip = ir_label(ir);
+	ir_load(ir, 1, t, a->key, (int16_t)(off + z));
+	ir_jcond_imm(ir, BPF_JEQ, t, 0, skip);
+	ir_store_imm(ir, 1, a->key, (int16_t)(off + z), 1);
+	ir_bind(ir, skip);
+}
+
 static void emit_key_values(struct agg_cg *a)
 {
 	struct cg *cg = a->cg;
@@ -234,7 +272,7 @@ static void emit_key_values(struct agg_cg *a)
 		ir_comment(a->ir, "value %zu", i + 1);
 		v = cg_expr(cg, p->spec.args[i]);
 		if (fmt_conv_is_string(c))
-			cg_store_string_at(cg, &v, a->key, off, p->layout.slots[i].size);
+			emit_key_string(a, &v, off);
 		else
 			ir_store(a->ir, 8, a->key, (int16_t)off, conv_value(a, c, &v));
 	}

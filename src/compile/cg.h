@@ -136,6 +136,7 @@ struct cg {
 	int scratch_base;	/* vreg: this probe's scratch slice, -1 if none */
 	int pid_tgid;		/* vreg: get_current_pid_tgid() of the filters, or -1 */
 	int key_scratch;	/* aggregation: the key's offset in the scratch slice, or -1 */
+	int key_str_tmp;	/* ... room for a char array on its way into the key, or -1 */
 };
 
 /* Aggregation keys up to this size are built on the BPF stack. */

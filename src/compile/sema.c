@@ -1274,6 +1274,30 @@ static int layout_key(struct session *s, struct probe *p)
 	return 0;
 }
 
+/*
+ * A char array shorter than a key's string (a comm[16] with the default
+ * -Z) is copied whole, and what follows its NUL may be anything: it goes
+ * through scratch and a _str read into the key, which stops at the NUL.
+ * The bytes that needs (0: none).
+ */
+static int key_array_room(struct cg *cg)
+{
+	const struct probe *p = cg->p;
+	int z = cg->s->opt.string_size, need = 0;
+
+	for (size_t i = 0; p->layout.key.size && i < p->layout.nslots; i++) {
+		const struct sinfo *si;
+
+		if (p->layout.key.values[i] < 0 || !fmt_conv_is_string(&p->layout.fmt->convs[i]))
+			continue;
+		si = sema_of(cg, p->spec.args[i]);
+		if (si && si->ty.kind == TY_ARRAY && si->ty.size > 0 && si->ty.size < z + 2 &&
+		    (si->where == SV_CTX || si->where == SV_MEM) && si->ty.size + 1 > need)
+			need = si->ty.size + 1;
+	}
+	return need;
+}
+
 /* -H and --lhist draw integers: the last conversion cannot be a string or a symbol. */
 static void check_hist_value(struct cg *cg)
 {
@@ -1326,9 +1350,11 @@ int sema_probe(struct cg *cg)
 	if (cg->failed)
 		return ERR_USAGE;
 	/* A key too large for the stack is built in the scratch slice, after STRCMP's. */
-	cg->key_scratch = -1;
+	cg->key_scratch = cg->key_str_tmp = -1;
 	if (aggregating(&cg->s->opt) && cg->s->agg_key_size > AGG_KEY_STACK_MAX)
 		cg->key_scratch = scratch(cg, cg->s->agg_key_size, 1);
+	if (aggregating(&cg->s->opt) && key_array_room(cg))
+		cg->key_str_tmp = scratch(cg, key_array_room(cg), 1);
 	if (cg->failed)
 		return ERR_USAGE;
 	p->layout.needs_scratch = cg->sm.scratch_used > 0;
