@@ -9,6 +9,7 @@
 # make bench-detach, bench-soak   attach/detach of many probes; a 10-minute soak
 # make bench-user  user-space probes (uprobes on bash's readline, libc's malloc)
 # make bench-options  what -n (in the kernel) saves, and -l against bpftrace -l
+# make bench-aggregate  what -A costs per event against bpftrace's count()
 # make fuzz       libFuzzer (clang) on the spec parser for FUZZ_SECONDS (default 60)
 
 VERSION := 0.1.0
@@ -68,7 +69,7 @@ USER_PROGS := $(addprefix $(UDIR)/,libufunc.so libufunc_dl.so ufunc ufunc-O0 ufu
 	ufunc-clang ufunc-lld ufunc-stripped ufunc-minidebug ufunc-static usdt usdt-O0 usdt-clang usdt-static jit)
 
 
-.PHONY: all deps run check unit runtime vm-check vm-shell install bench bench-detach bench-soak bench-user bench-options clean \
+.PHONY: all deps run check unit runtime vm-check vm-shell install bench bench-detach bench-soak bench-user bench-options bench-aggregate clean \
 	fuzz-driver fuzz fuzz-deps
 .DELETE_ON_ERROR:
 
@@ -247,6 +248,11 @@ bench-user: deps all
 # predicate (and BCC's -n); -l against bpftrace -l (about a minute).
 bench-options: deps all
 	bench/options.sh $(BENCH_ARGS) $(ETRACE)
+
+# -A (counted in the kernel) against bpftrace's @[comm] = count() and against
+# printing every event, on getppid() (about a minute).
+bench-aggregate: deps all
+	bench/aggregate.sh $(BENCH_ARGS) $(ETRACE)
 
 # fuzz: libFuzzer with ASan+UBSan on the spec and format parsers, built by clang
 # straight from the sources they need. The seeds are copied into
