@@ -306,9 +306,12 @@ static void emit_key(struct agg_cg *a)
 		ir_load(ir, 4, v, v, 0);
 		ir_store(ir, 4, a->key, (int16_t)k->epoch, v);
 	}
-	if (k->func_ip >= 0)
-		ir_store(ir, 8, a->key, (int16_t)k->func_ip,
-			 cg->p->records_func_ip ? cg_func_ip(cg) : cg_file_base(cg));
+	if (k->func_ip >= 0 && cg->p->records_func_ip)
+		ir_store(ir, 8, a->key, (int16_t)k->func_ip, cg_func_ip(cg));
+	else if (k->func_ip >= 0 && cg->p->layout.records_base)
+		ir_store(ir, 8, a->key, (int16_t)k->func_ip, cg_file_base(cg));
+	else if (k->func_ip >= 0)
+		ir_store_imm(ir, 8, a->key, (int16_t)k->func_ip, 0);
 	if (k->comm >= 0) {
 		args[0] = ir_vreg(ir);
 		ir_mov(ir, args[0], a->key);
