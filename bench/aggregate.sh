@@ -34,7 +34,8 @@ while [ $# -gt 0 ]; do
 	-n) RUNS=${2:?}; shift 2 ;;
 	--calls) CALLS=${2:?}; shift 2 ;;
 	-h|--help) usage ;;
-	--with-bcc) shift ;;	# make bench-aggregate passes BENCH_ARGS: BCC has no in-kernel -A
+	# BENCH_ARGS may say --with-bcc: BCC has nothing that counts in the kernel.
+	--with-bcc) shift ;;
 	-*) echo "aggregate.sh: unknown option $1" >&2; usage ;;
 	*) ETRACE=$1; shift ;;
 	esac
@@ -116,7 +117,8 @@ gen_ns() { "${WPIN[@]}" "$GEN" "$CALLS" | sed -n 's/.*cpu_ns_per_call=\([0-9.]*\
 CONFS=(a_probe a_value print)
 [ -z "${NA[bpftrace]:-}" ] && CONFS+=(bpftrace)
 declare -A ADDED
-echo "etrace -A benchmark: kernel $(uname -r), $NCPU CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "etrace -A benchmark: kernel $(uname -r), $NCPU CPUs," \
+	"load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf 'run' >&2
 for ((run = 0; run < RUNS; run++)); do
 	printf ' %d' $((run + 1)) >&2

@@ -86,7 +86,7 @@ struct options {
 	bool aggregate;			/* -A itself (the others imply it) */
 	long long lhist_min, lhist_max, lhist_step;	/* --lhist */
 	long map_entries;		/* --map-entries: keys counted at most, 0: default */
-	uint64_t interval_ns;		/* -i: print and clear the counts this often, 0: never */
+	uint64_t interval_ns;		/* -i: print and clear the counts this often */
 	uint64_t duration_ns;		/* -d: end the trace after this long, 0: never */
 };
 
@@ -134,7 +134,7 @@ struct probe_rt {
 	int *perf_fds;		/* perf events: closed after the links */
 	size_t nperf, perf_cap;
 	uint64_t seen;		/* events received (aggregation: counted) */
-	uint64_t lost;		/* events the ring buffer (or the aggregation map) could not take */
+	uint64_t lost;		/* events the ring buffer (or aggregation map) could not take */
 	uint64_t kstack_lost;	/* aggregation: kernel stacks the stack map could not store */
 	uint64_t ustack_lost;	/* ... user stacks */
 };

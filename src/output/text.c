@@ -100,7 +100,8 @@ static void put_kstack(struct session *s, const struct event *ev)
 	char sym[512];
 
 	if (ev->kstack_err) {
-		line_printf(s, "        [kernel stack unavailable: %s]\n", stack_error(ev->kstack_err));
+		line_printf(s, "        [kernel stack unavailable: %s]\n",
+			    stack_error(ev->kstack_err));
 		return;
 	}
 	for (int i = 0; i < ev->kstack_frames; i++) {
@@ -120,7 +121,8 @@ static void put_ustack(struct session *s, const struct event *ev)
 	char sym[512];
 
 	if (ev->ustack_err) {
-		line_printf(s, "        [user stack unavailable: %s]\n", stack_error(ev->ustack_err));
+		line_printf(s, "        [user stack unavailable: %s]\n",
+			    stack_error(ev->ustack_err));
 		return;
 	}
 	for (int i = 0; i < ev->ustack_frames; i++) {
