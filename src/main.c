@@ -41,6 +41,29 @@ static int exit_code(int err)
 	return err == ERR_USAGE ? EXIT_USAGE : err ? EXIT_RUNTIME : 0;
 }
 
+/* A return probe with $latency or $entry() gets an entry probe, added after the user's. */
+static void add_entry_probes(struct session *s)
+{
+	size_t n = s->nprobes;
+
+	for (size_t i = 0; i < n; i++) {
+		struct probe *p = &s->probes[i], *e;
+
+		if (p->spec.type != 'r' || (!spec_mentions(&p->spec, "$latency") &&
+					    !spec_mentions(&p->spec, "$entry")))
+			continue;
+		s->probes = xrealloc(s->probes, (s->nprobes + 1) * sizeof(*s->probes));
+		p = &s->probes[i];
+		e = &s->probes[s->nprobes];
+		memset(e, 0, sizeof(*e));
+		e->id = (int)s->nprobes++;
+		e->rt.prog_fd = -1;
+		e->ret_of = p->id + 1;
+		p->entry_of = e->id + 1;
+		spec_entry_of(&p->spec, &e->spec);
+	}
+}
+
 static int parse_probes(struct session *s)
 {
 	char err[512];
@@ -59,6 +82,7 @@ static int parse_probes(struct session *s)
 		if (p->spec.format)
 			s->any_action = true;
 	}
+	add_entry_probes(s);
 	return 0;
 }
 

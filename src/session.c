@@ -104,6 +104,7 @@ static void probe_free(struct probe *p)
 	spec_free(&p->spec);
 	free(p->func_name);
 	free(p->func_symbol);
+	free(p->entry_vals);
 	free(p->layout.slots);
 	if (p->layout.fmt) {
 		fmt_free(p->layout.fmt);

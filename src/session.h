@@ -120,6 +120,15 @@ struct probe {
 	 */
 	bool ustack_at_entry;
 	const struct tp_format *fields;	/* args->FIELD: the tracepoint's format */
+	/*
+	 * $latency and $entry(): a return probe that uses them gets an entry
+	 * probe etrace adds (entry_of: 1 + its index in s->probes, 0 if none),
+	 * which saves the time and the $entry() operands per thread; ret_of
+	 * is the way back (0 for every other probe). See probe_entry().
+	 */
+	int entry_of, ret_of;
+	const struct expr **entry_vals;	/* return probe: $entry() operands, in slot order */
+	size_t nentry_vals;
 	struct layout layout;	/* the compiler's */
 	struct probe_rt rt;	/* the runtime's */
 };
@@ -141,6 +150,7 @@ enum map_role {
 	MAP_CTL,		/* array: the stop flag */
 	MAP_SCRATCH,		/* per-CPU array: one slice of temporaries per probe */
 	MAP_CGROUP,		/* cgroup array: the -c directory */
+	MAP_ENTRY,		/* hash: (thread, probe) -> entry times and values */
 	MAP_NROLES,
 };
 
@@ -190,6 +200,18 @@ struct session {
 	uint64_t *ufix;
 	struct bpf_stack_build_id *ubid_fix;
 };
+
+/* The entry probe etrace added for return probe @p, or NULL. */
+static inline struct probe *probe_entry(const struct session *s, const struct probe *p)
+{
+	return p->entry_of ? &s->probes[p->entry_of - 1] : NULL;
+}
+
+/* The return probe that entry probe @p serves, or NULL. */
+static inline struct probe *probe_ret(const struct session *s, const struct probe *p)
+{
+	return p->ret_of ? &s->probes[p->ret_of - 1] : NULL;
+}
 
 void session_init(struct session *s);
 void session_teardown(struct session *s);

@@ -78,6 +78,7 @@ enum res {
 	RES_TERNARY,
 	RES_CAST,	/* to .ty (bool casts compare with 0) */
 	RES_STRCMP,	/* .needle (.needle_len bytes) against the scratch copy at .scratch */
+	RES_ENTRY,	/* $latency (.off 0) or $entry() operand .off - 1, popped at return */
 };
 
 struct builtin {
@@ -135,6 +136,7 @@ struct cg {
 	int read_slot;		/* 8-byte stack slot for memory reads */
 	int scratch_base;	/* vreg: this probe's scratch slice, -1 if none */
 	int pid_tgid;		/* vreg: get_current_pid_tgid() of the filters, or -1 */
+	int entry_buf;		/* fp offset of what a return probe popped (RES_ENTRY) */
 };
 
 /* Where a compiled value is, during lowering. */
@@ -154,6 +156,25 @@ struct val {
 	int64_t imm;
 	int off;
 };
+
+/* --- codegen.c ------------------------------------------------------------- */
+
+/* lost[probe id] += 1 on this CPU (an entry probe's: calls not timed). */
+void cg_count_lost(struct cg *cg);
+
+/* --- entry.c --------------------------------------------------------------- */
+
+/* The program of an entry probe etrace added: push the time and operands. */
+void cg_entry_push(struct cg *cg);
+/*
+ * In a return probe with $latency or $entry(): pop what the entry saved
+ * into cg->entry_buf; a call whose entry was not seen exits.
+ */
+void cg_entry_pop(struct cg *cg);
+/* The thread id in a vreg (the filters' pid_tgid when they had it). */
+int cg_tid(struct cg *cg);
+/* dst = the map of @role (its fd is put in when the program is loaded). */
+void cg_map_ref(struct cg *cg, int dst, enum map_role role);
 
 /* --- sema.c ---------------------------------------------------------------- */
 

@@ -34,13 +34,6 @@ int codegen_record_size(const struct session *s, const struct probe *p)
 	return (size + 7) & ~7;
 }
 
-/* dst = the map of @role (its fd is put in when the program is loaded). */
-static void map_ref(struct cg *cg, int dst, enum map_role role)
-{
-	maps_use(cg->s, role);
-	ir_ld_map_fd(cg->ir, dst, role);
-}
-
 /* -c: the current task is in the cgroup or below it. */
 static void emit_cgroup_filter(struct cg *cg)
 {
@@ -49,23 +42,21 @@ static void emit_cgroup_filter(struct cg *cg)
 
 	ir_comment(ir, "-c: in the cgroup or below");
 	args[0] = ir_vreg(ir);
-	map_ref(cg, args[0], MAP_CGROUP);
+	cg_map_ref(cg, args[0], MAP_CGROUP);
 	args[1] = ir_vreg(ir);
 	ir_mov_imm(ir, args[1], 0);
 	ir_call(ir, BPF_FUNC_current_task_under_cgroup, r, 2, args);
 	ir_jcond_imm(ir, BPF_JNE, r, 1, cg->out);
 }
 
-/* Self, -p, -L, --uid and -c filters. */
-static void emit_filters(struct cg *cg)
+/* Self, -p and -L: what decides by the thread alone. */
+static void emit_thread_filters(struct cg *cg)
 {
 	const struct options *o = &cg->s->opt;
 	struct ir *ir = cg->ir;
 	int pt, v;
 
-	if (o->cgroup_path)
-		emit_cgroup_filter(cg);
-	if (o->include_self && !o->pid && !o->tid && o->uid < 0)
+	if (o->include_self && !o->pid && !o->tid)
 		return;
 	pt = ir_vreg(ir);
 	ir_comment(ir, "filters: self, -p, -L");
@@ -88,6 +79,14 @@ static void emit_filters(struct cg *cg)
 		if (o->pid)
 			ir_jcond_imm(ir, BPF_JNE, v, o->pid, cg->out);
 	}
+}
+
+static void emit_uid_filter(struct cg *cg)
+{
+	const struct options *o = &cg->s->opt;
+	struct ir *ir = cg->ir;
+	int v;
+
 	if (o->uid >= 0) {
 		v = ir_vreg(ir);
 		ir_comment(ir, "--uid");
@@ -104,6 +103,27 @@ static void emit_filters(struct cg *cg)
 			ir_jcond(ir, BPF_JNE, v, u, cg->out);
 		}
 	}
+}
+
+/*
+ * Self, -p, -L, --uid and -c filters. A return probe with $latency or
+ * $entry() pops its call's entry right after the thread filters, which
+ * its entry probe applies too: every call that was pushed is popped, even
+ * when --uid, -c, -n or the predicate then reject it.
+ */
+static void emit_filters(struct cg *cg)
+{
+	bool pop = probe_entry(cg->s, cg->p) != NULL;
+
+	if (cg->s->opt.cgroup_path && !pop)
+		emit_cgroup_filter(cg);
+	emit_thread_filters(cg);
+	if (pop) {
+		cg_entry_pop(cg);
+		if (cg->s->opt.cgroup_path)
+			emit_cgroup_filter(cg);
+	}
+	emit_uid_filter(cg);
 }
 
 /*
@@ -315,17 +335,15 @@ static void emit_ustack(struct cg *cg)
 		       BPF_F_USER_STACK | BPF_F_USER_BUILD_ID, REC_OFF(ubid_bytes));
 }
 
-/* When the ring buffer is full: lost[probe_id] += 1 on this CPU. */
-static void emit_lost(struct cg *cg)
+void cg_count_lost(struct cg *cg)
 {
 	struct ir *ir = cg->ir;
 	int key_off = ir_stack_alloc(ir, 4, 4);
 	int args[2], val = ir_vreg(ir), n = ir_vreg(ir);
 
-	ir_comment(ir, "ring buffer full: count the lost event");
 	ir_store_stack_imm(ir, 4, key_off, cg->p->id);
 	args[0] = ir_vreg(ir);
-	map_ref(cg, args[0], MAP_LOST);
+	cg_map_ref(cg, args[0], MAP_LOST);
 	args[1] = ir_vreg(ir);
 	ir_stack_addr(ir, args[1], key_off);
 	ir_call(ir, BPF_FUNC_map_lookup_elem, val, 2, args);
@@ -333,7 +351,14 @@ static void emit_lost(struct cg *cg)
 	ir_load(ir, 8, n, val, 0);
 	ir_alu_imm(ir, BPF_ADD, n, 1);
 	ir_store(ir, 8, val, 0, n);
-	ir_jmp(ir, cg->out);
+}
+
+/* When the ring buffer is full: count the lost event. */
+static void emit_lost(struct cg *cg)
+{
+	ir_comment(cg->ir, "ring buffer full: count the lost event");
+	cg_count_lost(cg);
+	ir_jmp(cg->ir, cg->out);
 }
 
 /* Store an 8-byte value at @off in the record (offsets past s16 included). */
@@ -379,7 +404,7 @@ static void emit_scratch(struct cg *cg)
 	ir_comment(ir, "this probe's scratch slice");
 	ir_store_stack_imm(ir, 4, (int16_t)key, cg->p->id);
 	args[0] = ir_vreg(ir);
-	map_ref(cg, args[0], MAP_SCRATCH);
+	cg_map_ref(cg, args[0], MAP_SCRATCH);
 	args[1] = ir_vreg(ir);
 	ir_stack_addr(ir, args[1], (int16_t)key);
 	ir_call(ir, BPF_FUNC_map_lookup_elem, cg->scratch_base, 2, args);
@@ -447,9 +472,9 @@ static void emit_body(struct cg *cg)
 	struct ir *ir = cg->ir;
 	int lost = ir_label(ir), args[3];
 	const struct options *o = &cg->s->opt;
-	/* -p and -L reject most events themselves: they stay first. */
+	/* -p and -L reject most events themselves: they stay first; so does a pop. */
 	bool pred_first = cg->p->spec.predicate && !o->pid && !o->tid &&
-			  cheap(cg, cg->p->spec.predicate);
+			  !probe_entry(cg->s, cg->p) && cheap(cg, cg->p->spec.predicate);
 
 	if (pred_first)
 		emit_predicate(cg);
@@ -463,7 +488,7 @@ static void emit_body(struct cg *cg)
 	cg->rec = ir_vreg(ir);
 	ir_comment(ir, "reserve the record");
 	args[0] = ir_vreg(ir);
-	map_ref(cg, args[0], MAP_EVENTS);
+	cg_map_ref(cg, args[0], MAP_EVENTS);
 	args[1] = ir_vreg(ir);
 	ir_mov_imm(ir, args[1], codegen_record_size(cg->s, cg->p));
 	args[2] = ir_vreg(ir);
@@ -486,6 +511,16 @@ static void emit_body(struct cg *cg)
 	emit_lost(cg);
 	ir_bind(ir, cg->out);
 	ir_exit_imm(ir, 0);
+}
+
+/* An entry probe etrace added: thread filters, then push; no record. */
+static void emit_entry_body(struct cg *cg)
+{
+	emit_thread_filters(cg);
+	emit_scratch(cg);
+	cg_entry_push(cg);
+	ir_bind(cg->ir, cg->out);
+	ir_exit_imm(cg->ir, 0);
 }
 
 int codegen_probe(struct session *s, struct probe *p, struct bpf_insn **insns,
@@ -517,7 +552,10 @@ int codegen_probe(struct session *s, struct probe *p, struct bpf_insn **insns,
 	/* One 8-byte stack slot serves every memory read (decided by the pass). */
 	if (cg.sm.reads_memory || p->records_func_ip || p->layout.records_base)
 		cg.read_slot = ir_stack_alloc(cg.ir, 8, 8);
-	emit_body(&cg);
+	if (probe_ret(s, p))
+		emit_entry_body(&cg);
+	else
+		emit_body(&cg);
 	if (listing)
 		ir_dump(cg.ir, listing);
 	ret = ir_finish(cg.ir, insns, cnt, err, sizeof(err));

@@ -304,6 +304,15 @@ void teardown_report(struct session *s, bool handed_off)
 	for (size_t i = 0; i < s->nprobes; i++) {
 		const struct probe *p = &s->probes[i];
 
+		/* An entry probe's "lost" are calls its return probe could not time. */
+		if (p->ret_of) {
+			if (p->rt.lost)
+				pr_err("probe %d: %llu calls not timed: more than %d nested calls, or "
+				       "more than %d threads in calls at once", p->spec.index,
+				       (unsigned long long)p->rt.lost, MAPS_ENTRY_DEPTH,
+				       MAPS_ENTRY_MAX);
+			continue;
+		}
 		total += p->rt.lost;
 		if (s->opt.verbose)
 			fprintf(stderr, "probe %d: %llu events, %llu lost\n", p->spec.index,
