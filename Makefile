@@ -221,6 +221,8 @@ vm-shell: all
 install: $(ETRACE)
 	install -D -m 0755 $(ETRACE) $(DESTDIR)$(PREFIX)/sbin/etrace
 	install -D -m 0644 docs/etrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/etrace.8
+	install -D -m 0644 packaging/etrace.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/etrace
 
 # bench: start-up and per-event cost against bpftrace (and BCC with
 # BENCH_ARGS=--with-bcc), then kernel-function start-up in the VM lab.
