@@ -203,10 +203,11 @@ _etrace()
 	arg_opts=' -b -p -L -Z -M -n -c -f -s -I --buffer-pages --pid --tid --uid
 		--string-size --max-events --name --cgroup-path --msg-filter
 		--sym_file_list --sym-file-list --include --mechanism '
-	all_opts="$arg_opts -h -v -S -t -u -T -C -K -U -a -B -l --help --version
+	all_opts="$arg_opts -h -v -S -t -u -T -C -K -U -a -B -l -A --help --version
 		--verbose --include-self --timestamp --unix-timestamp --time
 		--print_cpu --print-cpu --kernel-stack --user-stack --address
-		--bin_cmp --bin-cmp --raw-strings --dry-run --features --list"
+		--bin_cmp --bin-cmp --raw-strings --dry-run --ebpf --features --list
+		--aggregate"
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
 		--) opts_done=1 ;;
