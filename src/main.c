@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/utsname.h>
 #include <bpf/libbpf.h>
 
@@ -184,6 +185,8 @@ static int start(struct session *s)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	s->start_wall = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 	s->self = getpid();
+	if (prctl(PR_GET_NAME, s->self_comm))
+		s->self_comm[0] = '\0';
 	/* Lazy: kallsyms is read only when a stack or %K needs it. */
 	s->ksyms = ksyms__new("/proc/kallsyms");
 	s->ncpus = libbpf_num_possible_cpus();

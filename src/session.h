@@ -177,6 +177,7 @@ struct session {
 	int cgroup_fd;		/* the -c directory, -1 if none */
 	int epoll_fd;
 	pid_t self;
+	char self_comm[16];	/* etrace's own process name, as -n sees it */
 	uint64_t start_mono_ns;
 	double start_wall;
 	long printed;		/* events printed, for -M */
