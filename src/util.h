@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Small helpers shared by every module: allocation that cannot fail
- * silently, messages on stderr, string utilities and the edit distance
+ * silently, messages on stderr, string utilities (escaping for a terminal
+ * and for JSON, one UTF-8 validator behind both) and the edit distance
  * behind "did you mean" suggestions.
  */
 #ifndef __ETRACE_UTIL_H
@@ -104,6 +105,16 @@ void sb_append_escaped(struct strbuf *sb, const char *s, size_t len, bool backsl
 
 /* Whether @len bytes of @s need sb_append_escaped() at all (fast path). */
 bool text_is_safe(const char *s, size_t len);
+
+/*
+ * Append @len bytes of untrusted text as a JSON string, quotes included.
+ * '"', '\\' and control bytes are escaped (\n, \t, \r, \b, \f, else
+ * \u00XX; DEL and the C1 controls U+0080..U+009F too), U+2028 and U+2029
+ * become \u2028 and \u2029 (line ends to JavaScript), other valid UTF-8 is
+ * kept, and each byte that is not part of valid UTF-8 becomes U+FFFD (the
+ * replacement character): the output is always valid UTF-8 and valid JSON.
+ */
+void sb_append_json_str(struct strbuf *sb, const char *s, size_t len);
 
 /* Read a whole (small, e.g. procfs/tracefs) file; NULL with errno on failure. */
 char *read_file(const char *path, size_t *len);
