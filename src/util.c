@@ -267,20 +267,10 @@ bool parse_u64(const char *s, unsigned long long *out)
 
 /* --- strbuf --------------------------------------------------------------- */
 
-char *sb_reserve(struct strbuf *sb, size_t len)
+char *sb_grow(struct strbuf *sb, size_t len)
 {
-	/* Most appends fit: no call for them (this is on every printed field). */
-	if (sb->buf && len < sb->cap - sb->len)
-		return sb->buf + sb->len;
 	sb->buf = grow_array(sb->buf, &sb->cap, sb->len + len + 1, 1);
 	return sb->buf + sb->len;
-}
-
-void sb_append(struct strbuf *sb, const void *data, size_t len)
-{
-	memcpy(sb_reserve(sb, len), data, len);
-	sb->len += len;
-	sb->buf[sb->len] = '\0';
 }
 
 void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
@@ -315,10 +305,23 @@ void sb_append_u64(struct strbuf *sb, uint64_t v, unsigned int base, bool upper)
 	char tmp[24];
 	size_t n = sizeof(tmp);
 
-	do {
-		tmp[--n] = digits[v % base];
-		v /= base;
-	} while (v);
+	/* Constant divisors for the common bases: a multiply or shift, not a division. */
+	if (base == 10) {
+		do {
+			tmp[--n] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v);
+	} else if (base == 16) {
+		do {
+			tmp[--n] = digits[v & 15];
+			v >>= 4;
+		} while (v);
+	} else {
+		do {
+			tmp[--n] = digits[v % base];
+			v /= base;
+		} while (v);
+	}
 	sb_append(sb, tmp + n, sizeof(tmp) - n);
 }
 

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -80,7 +81,26 @@ struct strbuf {
 	size_t len, cap;
 };
 
-void sb_append(struct strbuf *sb, const void *data, size_t len);
+/* Make room for @len more bytes (the slow path of sb_reserve()). */
+char *sb_grow(struct strbuf *sb, size_t len);
+
+/* Make room for @len more bytes and return where they go (not counted yet). */
+static inline char *sb_reserve(struct strbuf *sb, size_t len)
+{
+	/* Most appends fit: no call for them (this is on every printed field). */
+	if (sb->buf && len < sb->cap - sb->len)
+		return sb->buf + sb->len;
+	return sb_grow(sb, len);
+}
+
+/* Inline: output appends many short pieces per event, often of constant length. */
+static inline void sb_append(struct strbuf *sb, const void *data, size_t len)
+{
+	memcpy(sb_reserve(sb, len), data, len);
+	sb->len += len;
+	sb->buf[sb->len] = '\0';
+}
+
 void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
@@ -89,8 +109,6 @@ void sb_append_u64(struct strbuf *sb, uint64_t v, unsigned int base, bool upper)
 void sb_append_i64(struct strbuf *sb, int64_t v);
 /* Spaces until what was appended since length @start is @width bytes long. */
 void sb_pad_to(struct strbuf *sb, size_t start, size_t width);
-/* Make room for @len more bytes and return where they go (not counted yet). */
-char *sb_reserve(struct strbuf *sb, size_t len);
 void sb_reset(struct strbuf *sb);
 void sb_free(struct strbuf *sb);
 
