@@ -103,6 +103,7 @@ static void probe_free(struct probe *p)
 	free(p->rt.progs);
 	spec_free(&p->spec);
 	free(p->func_name);
+	sb_free(&p->out_spec);
 	free(p->layout.slots);
 	if (p->layout.fmt) {
 		fmt_free(p->layout.fmt);
