@@ -261,8 +261,8 @@ static void emit_header(struct cg *cg)
 		ir_call(ir, BPF_FUNC_get_current_pid_tgid, v, 0, NULL);
 	}
 	ir_store(ir, 8, cg->rec, REC_OFF(pid_tgid), v);
-	/* Only -C prints the CPU: the field is left as reserved otherwise. */
-	if (cg->s->opt.print_cpu) {
+	/* Only -C and --json print the CPU: the field is left as reserved otherwise. */
+	if (cg->s->opt.print_cpu || cg->s->opt.json) {
 		v = ir_vreg(ir);
 		ir_call(ir, BPF_FUNC_get_smp_processor_id, v, 0, NULL);
 		ir_store(ir, 4, cg->rec, REC_OFF(cpu), v);
@@ -271,7 +271,8 @@ static void emit_header(struct cg *cg)
 		emit_func_ip(cg);
 	else if (cg->p->layout.records_base)
 		emit_file_base(cg, file_base_offset(cg));
-	if (cg->s->opt.timestamp) {
+	/* -T prints the time of reading; -t and --json that of the event. */
+	if (cg->s->opt.timestamp || cg->s->opt.json) {
 		v = ir_vreg(ir);
 		ir_call(ir, BPF_FUNC_ktime_get_ns, v, 0, NULL);
 		ir_store(ir, 8, cg->rec, REC_OFF(ts), v);
