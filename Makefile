@@ -5,6 +5,7 @@
 # make run        deps + build + trace a default probe for a few seconds (ARGS=... overrides)
 # make check      deps + build + every test (unit, fuzz, runtime, VM lab); SAN=1 for ASan+UBSan
 # make install    PREFIX=/usr/local
+# make deb        build/etrace_VERSION_ARCH.deb (make deb-check: lintian, install, remove)
 # make bench      start-up and overhead figures against bpftrace
 # make bench-detach, bench-soak   attach/detach of many probes; a 10-minute soak
 # make bench-user  user-space probes (uprobes on bash's readline, libc's malloc)
@@ -33,6 +34,10 @@ CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Isrc -MMD -MP \
 	-DETRACE_VERSION='"$(VERSION)"'
 LIBS := -lbpf -lelf -lz -llzma
+
+# The Debian package is made from the static build, even under SAN=1.
+STATIC_BUILD := $(BUILD)
+DEB := $(STATIC_BUILD)/etrace_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/null).deb
 
 ifeq ($(SAN),1)
 # Sanitizers need the dynamic runtime: no -static in this mode.
@@ -70,21 +75,29 @@ USER_PROGS := $(addprefix $(UDIR)/,libufunc.so libufunc_dl.so ufunc ufunc-O0 ufu
 
 
 .PHONY: all deps run check unit runtime vm-check vm-shell install bench bench-detach bench-soak bench-user bench-options bench-aggregate clean \
-	fuzz-driver fuzz fuzz-deps
+	fuzz-driver fuzz fuzz-deps deb deb-deps deb-check
 .DELETE_ON_ERROR:
 
 all: $(ETRACE) $(RUNNER) $(PROGS) $(USER_PROGS)
 
 # Packages: build (libbpf, libelf, zlib static archives), tests (bpftool to
-# look for leftover programs, busybox/qemu/cpio for the VM lab), bench (bpftrace),
+# look for leftover programs, busybox/qemu/cpio for the VM lab, python3 to
+# parse --json output), bench (bpftrace),
 # fuzz (clang, which ships libFuzzer) only for make fuzz.
 DEPS := gcc make libc6-dev libbpf-dev libelf-dev zlib1g-dev liblzma-dev linux-libc-dev \
 	bpftool busybox-static qemu-system-x86 cpio gzip xz-utils zstd kmod \
-	util-linux procps passwd strace \
+	util-linux procps passwd strace python3 \
 	clang lld binutils systemtap-sdt-dev libc6-dbg
 FUZZ_DEPS := clang
+# make deb needs only dpkg-deb (dpkg), binutils and gzip; checking the package
+# needs lintian (heavy: installed by make check and make deb-check only) and
+# man-db (man -w finds the installed page).
+DEB_DEPS := lintian man-db
 deps:
 	@$(call install_missing,$(DEPS))
+
+deb-deps:
+	@$(call install_missing,$(DEB_DEPS))
 
 # $(call install_missing,PACKAGES): apt-get install those not installed yet.
 define install_missing
@@ -200,18 +213,19 @@ run: deps $(ETRACE)
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests tests/unit
 
-runtime: all
-	$(RUNNER) --etrace $(ETRACE) --progs $(BUILD)/progs tests/runtime/*.case
+runtime: all deb
+	ETRACE_DEB=$(abspath $(DEB)) $(RUNNER) --etrace $(ETRACE) --progs $(BUILD)/progs \
+		tests/runtime/*.case
 
 # check: unit, fuzz, runtime and VM lab results are summed into one closing line.
 # Under SAN=1 the VM lab still boots the static build, which it needs.
 ifeq ($(SAN),1)
 VM_BUILD_ENV := ETRACE_VM_BUILD=build
 endif
-check: deps
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/unit-tests $(BUILD)/fuzz-driver
+check: deps deb-deps
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/unit-tests $(BUILD)/fuzz-driver deb
 	$(if $(VM_BUILD_ENV),$(Q)$(MAKE) --no-print-directory SAN=0 all)
-	$(Q)$(VM_BUILD_ENV) tests/check.sh $(BUILD)
+	$(Q)$(VM_BUILD_ENV) ETRACE_DEB=$(abspath $(DEB)) tests/check.sh $(BUILD)
 
 vm-check: all
 	tests/vm/lab.sh check $(BUILD)
@@ -223,6 +237,26 @@ vm-shell: all
 install: $(ETRACE)
 	install -D -m 0755 $(ETRACE) $(DESTDIR)$(PREFIX)/sbin/etrace
 	install -D -m 0644 docs/etrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/etrace.8
+	install -D -m 0644 packaging/etrace.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/etrace
+
+# deb: the package of the static build (packaging/build-deb.sh: the same
+# files as make install with PREFIX=/usr, plus copyright and changelog).
+# deb-check: the package cases (lintian; dpkg -i, the installed etrace, dpkg -r).
+ifeq ($(SAN),1)
+deb:
+	$(Q)$(MAKE) --no-print-directory SAN=0 deb
+else
+deb: $(DEB)
+
+$(DEB): $(ETRACE) docs/etrace.8 $(wildcard packaging/*)
+	$(call msg,DEB,$@)
+	$(Q)packaging/build-deb.sh $(BUILD) $(VERSION) >/dev/null
+endif
+
+deb-check: deb-deps deb $(RUNNER)
+	ETRACE_DEB=$(abspath $(DEB)) $(RUNNER) --etrace $(abspath $(STATIC_BUILD))/etrace \
+		tests/runtime/package.case
 
 # bench: start-up and per-event cost against bpftrace (and BCC with
 # BENCH_ARGS=--with-bcc), then kernel-function start-up in the VM lab.

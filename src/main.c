@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/utsname.h>
 #include <bpf/libbpf.h>
 
@@ -44,6 +45,29 @@ static int exit_code(int err)
 	return err == ERR_USAGE ? EXIT_USAGE : err ? EXIT_RUNTIME : 0;
 }
 
+/* A return probe with $latency or $entry() gets an entry probe, added after the user's. */
+static void add_entry_probes(struct session *s)
+{
+	size_t n = s->nprobes;
+
+	for (size_t i = 0; i < n; i++) {
+		struct probe *p = &s->probes[i], *e;
+
+		if (p->spec.type != 'r' || (!spec_mentions(&p->spec, "$latency") &&
+					    !spec_mentions(&p->spec, "$entry")))
+			continue;
+		s->probes = xrealloc(s->probes, (s->nprobes + 1) * sizeof(*s->probes));
+		p = &s->probes[i];
+		e = &s->probes[s->nprobes];
+		memset(e, 0, sizeof(*e));
+		e->id = (int)s->nprobes++;
+		e->rt.prog_fd = -1;
+		e->ret_of = p->id + 1;
+		p->entry_of = e->id + 1;
+		spec_entry_of(&p->spec, &e->spec);
+	}
+}
+
 static int parse_probes(struct session *s)
 {
 	char err[512];
@@ -62,6 +86,7 @@ static int parse_probes(struct session *s)
 		if (p->spec.format)
 			s->any_action = true;
 	}
+	add_entry_probes(s);
 	return 0;
 }
 
@@ -169,7 +194,10 @@ static int start(struct session *s)
 	s->start_mono_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	s->start_wall = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	s->start_wall_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	s->self = getpid();
+	if (prctl(PR_GET_NAME, s->self_comm))
+		s->self_comm[0] = '\0';
 	/* Lazy: kallsyms is read only when a stack or %K needs it. */
 	s->ksyms = ksyms__new("/proc/kallsyms");
 	s->ncpus = libbpf_num_possible_cpus();
@@ -219,12 +247,12 @@ static int start(struct session *s)
 int main(int argc, char **argv)
 {
 	struct session s;
+	bool started;
 	int ret;
 
 	/* Nothing we open later may become our stdout or stderr. */
 	ensure_std_fds();
 	session_init(&s);
-	s.backend = &text_backend;
 	switch (cli_parse(argc, argv, &s.opt)) {
 	case CLI_EXIT_OK:
 		return 0;
@@ -235,6 +263,7 @@ int main(int argc, char **argv)
 	case CLI_RUN:
 		break;
 	}
+	s.backend = output_backend(&s.opt);
 	libbpf_set_print(libbpf_quiet);
 	if (s.opt.list_features) {
 		features_print(&s);
@@ -251,6 +280,7 @@ int main(int argc, char **argv)
 		session_teardown(&s);
 		return 0;
 	}
+	started = !ret;
 	if (!ret)
 		ret = events_loop(&s);
 	events_stop(&s, ret ? STOP_ERROR : STOP_SIGNAL);
@@ -259,11 +289,14 @@ int main(int argc, char **argv)
 	/* Counts are final now: print them before detaching, which may take a while. */
 	if (!ret && aggregating(&s.opt) && s.stop != STOP_OUTPUT)
 		ret = aggregate_print(&s, false);
+	/* Every count is final now: the backend's end goes out while detaching. */
+	if (started)
+		output_end(&s);
 	if (teardown_detach(&s) == TEARDOWN_HANDED_OFF) {
+		sink_flush(&s.out);
 		teardown_report(&s, true);
 		_exit(exit_code(ret));
 	}
-	output_end(&s);
 	teardown_flush_output(&s);
 	/* A closed stdout is how "| head" ends us: not an error; others are. */
 	if (s.out.err && s.out.err != EPIPE) {

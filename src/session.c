@@ -106,6 +106,8 @@ static void probe_free(struct probe *p)
 	spec_free(&p->spec);
 	free(p->func_name);
 	free(p->func_symbol);
+	free(p->entry_vals);
+	sb_free(&p->out_spec);
 	free(p->layout.slots);
 	free(p->layout.key.values);
 	if (p->layout.fmt) {

@@ -67,6 +67,7 @@ struct options {
 	bool include_self;	/* -S */
 	bool bin_cmp;		/* -B */
 	bool raw_strings;	/* --raw-strings: print traced bytes unescaped */
+	bool json;		/* --json: one JSON object per line (output/json.c) */
 	bool dry_run;		/* --dry-run: compile, print (with -v), load nothing */
 	bool list_features;	/* --features: print what the kernel allows, exit */
 	bool list_probes;	/* -l: list what can be probed, exit */
@@ -134,6 +135,7 @@ struct probe_rt {
 	int *perf_fds;		/* perf events: closed after the links */
 	size_t nperf, perf_cap;
 	uint64_t seen;		/* events received (aggregation: counted) */
+	uint64_t printed;	/* ... handed to the backend (after -n, -f and -M) */
 	uint64_t lost;		/* events the ring buffer (or aggregation map) could not take */
 	uint64_t kstack_lost;	/* aggregation: kernel stacks the stack map could not store */
 	uint64_t ustack_lost;	/* ... user stacks */
@@ -155,7 +157,17 @@ struct probe {
 	 */
 	bool ustack_at_entry;
 	const struct tp_format *fields;	/* args->FIELD: the tracepoint's format */
+	/*
+	 * $latency and $entry(): a return probe that uses them gets an entry
+	 * probe etrace adds (entry_of: 1 + its index in s->probes, 0 if none),
+	 * which saves the time and the $entry() operands per thread; ret_of
+	 * is the way back (0 for every other probe). See probe_entry().
+	 */
+	int entry_of, ret_of;
+	const struct expr **entry_vals;	/* return probe: $entry() operands, in slot order */
+	size_t nentry_vals;
 	struct layout layout;	/* the compiler's */
+	struct strbuf out_spec;	/* the output's own form of spec.raw (JSON), made on first use */
 	struct probe_rt rt;	/* the runtime's */
 };
 
@@ -177,6 +189,7 @@ enum map_role {
 	MAP_CTL,		/* array: the stop flag */
 	MAP_SCRATCH,		/* per-CPU array: one slice of temporaries per probe */
 	MAP_CGROUP,		/* cgroup array: the -c directory */
+	MAP_ENTRY,		/* hash: (thread, probe) -> entry times and values */
 	MAP_AGG,		/* per-CPU hash: a count (or histogram) per key */
 	MAP_AGG_ZERO,		/* array: one zeroed value, what a new key starts from */
 	MAP_KSTACKS,		/* stack trace map: kernel stacks of keys (-K) */
@@ -214,8 +227,10 @@ struct session {
 	uint32_t agg_epoch;	/* -i: the interval programs count into now (0 or 1) */
 	int epoll_fd;
 	pid_t self;
+	char self_comm[16];	/* etrace's own process name, as -n sees it */
 	uint64_t start_mono_ns;
 	double start_wall;
+	uint64_t start_wall_ns;	/* CLOCK_REALTIME when start_mono_ns was taken */
 	long printed;		/* events printed, for -M */
 	enum stop_reason stop;	/* STOP_NONE while tracing */
 	uint64_t stop_mono_ns;	/* when tracing stopped */
@@ -237,6 +252,18 @@ struct session {
 	uint64_t *ufix;
 	struct bpf_stack_build_id *ubid_fix;
 };
+
+/* The entry probe etrace added for return probe @p, or NULL. */
+static inline struct probe *probe_entry(const struct session *s, const struct probe *p)
+{
+	return p->entry_of ? &s->probes[p->entry_of - 1] : NULL;
+}
+
+/* The return probe that entry probe @p serves, or NULL. */
+static inline struct probe *probe_ret(const struct session *s, const struct probe *p)
+{
+	return p->ret_of ? &s->probes[p->ret_of - 1] : NULL;
+}
 
 void session_init(struct session *s);
 void session_teardown(struct session *s);

@@ -303,6 +303,17 @@ static struct val lower_addr(struct cg *cg, const struct expr *e, const struct s
 	return cg_val_reg(r, si->ty);
 }
 
+/* $latency and $entry(): from what the return probe popped, as the entry typed it. */
+static struct val lower_entry(struct cg *cg, const struct sinfo *si)
+{
+	int r = ir_vreg(cg->ir);
+
+	ir_load_stack(cg->ir, 8, r, (int16_t)(cg->entry_buf + 8 * si->off));
+	if (si->ty.kind == TY_INT)
+		cg_extend(cg, r, si->ty.size, si->ty.is_signed);
+	return cg_val_reg(r, si->ty);
+}
+
 struct val cg_expr(struct cg *cg, const struct expr *e)
 {
 	const struct sinfo *si = sema_of(cg, e);
@@ -325,6 +336,7 @@ struct val cg_expr(struct cg *cg, const struct expr *e)
 	case RES_TERNARY: return cg_ternary(cg, e, si);
 	case RES_CAST: return cg_cast(cg, e, si);
 	case RES_STRCMP: return cg_strcmp(cg, e, si);
+	case RES_ENTRY: return lower_entry(cg, si);
 	case RES_CONST: break;
 	}
 	return cg_val_imm(si->imm, si->ty);

@@ -188,7 +188,7 @@ static void emit_stackid(struct agg_cg *a, enum map_role role, int flags, int of
 	ir_store(ir, 4, a->key, (int16_t)off, id);
 	ir_jcond_imm(ir, BPF_JSGE, id, 0, ok);
 	ir_jcond_imm(ir, BPF_JEQ, id, -EFAULT, ok);
-	cg_count_lost(a->cg, lost_slot(a, kind), ok);
+	cg_count_lost_in(a->cg, lost_slot(a, kind), ok);
 	ir_bind(ir, ok);
 }
 
@@ -534,7 +534,7 @@ void cg_emit_aggregate(struct cg *cg)
 	ir_jmp(ir, a.done);
 	ir_bind(ir, not_counted);
 	ir_comment(ir, "the map is full: count the event as not counted");
-	cg_count_lost(cg, lost_slot(&a, AGG_LOST_EVENTS), a.done);
+	cg_count_lost_in(cg, lost_slot(&a, AGG_LOST_EVENTS), a.done);
 	ir_bind(ir, a.done);
 	emit_last_ticket(&a);
 }

@@ -78,6 +78,7 @@ enum res {
 	RES_TERNARY,
 	RES_CAST,	/* to .ty (bool casts compare with 0) */
 	RES_STRCMP,	/* .needle (.needle_len bytes) against the scratch copy at .scratch */
+	RES_ENTRY,	/* $latency (.off 0) or $entry() operand .off - 1, popped at return */
 };
 
 struct builtin {
@@ -135,6 +136,7 @@ struct cg {
 	int read_slot;		/* 8-byte stack slot for memory reads */
 	int scratch_base;	/* vreg: this probe's scratch slice, -1 if none */
 	int pid_tgid;		/* vreg: get_current_pid_tgid() of the filters, or -1 */
+	int entry_buf;		/* fp offset of what a return probe popped (RES_ENTRY) */
 	int key_scratch;	/* aggregation: the key's offset in the scratch slice, or -1 */
 	int key_str_tmp;	/* ... room for a char array on its way into the key, or -1 */
 };
@@ -159,6 +161,36 @@ struct val {
 	int64_t imm;
 	int off;
 };
+
+/* --- codegen.c ------------------------------------------------------------- */
+
+/* lost[probe id] += 1 on this CPU (an entry probe's: calls not timed). */
+void cg_count_lost(struct cg *cg);
+/* MAP_LOST[@slot] += 1 on this CPU (jumps to @done if the map has no such slot). */
+void cg_count_lost_in(struct cg *cg, int slot, int done);
+/* A vreg holding the address of the function hit (probes with records_func_ip). */
+int cg_func_ip(struct cg *cg);
+/* A vreg holding where the probed file is loaded (p->layout.records_base). */
+int cg_file_base(struct cg *cg);
+/*
+ * At a function's first instruction, the return address at the stack
+ * pointer into @base + @off (a vreg pointer; 0 elsewhere, or on a fault).
+ */
+void cg_entry_ret(struct cg *cg, int base, int off);
+
+/* --- entry.c --------------------------------------------------------------- */
+
+/* The program of an entry probe etrace added: push the time and operands. */
+void cg_entry_push(struct cg *cg);
+/*
+ * In a return probe with $latency or $entry(): pop what the entry saved
+ * into cg->entry_buf; a call whose entry was not seen exits.
+ */
+void cg_entry_pop(struct cg *cg);
+/* The thread id in a vreg (the filters' pid_tgid when they had it). */
+int cg_tid(struct cg *cg);
+/* dst = the map of @role (its fd is put in when the program is loaded). */
+void cg_map_ref(struct cg *cg, int dst, enum map_role role);
 
 /* --- sema.c ---------------------------------------------------------------- */
 
@@ -205,22 +237,6 @@ bool ctype_int(const char *name, struct ty *out);
 int64_t ty_extend_imm(int64_t v, int size, bool is_signed);
 /* Constant folding of binary operator @op in type @t. */
 int64_t ty_fold(int op, int64_t a, int64_t b, struct ty t);
-
-/* --- codegen.c: pieces the record and the aggregation paths share -------------- */
-
-/* dst = the map of @role (its fd is put in when the program is loaded). */
-void cg_map_ref(struct cg *cg, int dst, enum map_role role);
-/* A vreg holding the address of the function hit (probes with records_func_ip). */
-int cg_func_ip(struct cg *cg);
-/* A vreg holding where the probed file is loaded (p->layout.records_base). */
-int cg_file_base(struct cg *cg);
-/*
- * At a function's first instruction, the return address at the stack
- * pointer into @base + @off (a vreg pointer; 0 elsewhere, or on a fault).
- */
-void cg_entry_ret(struct cg *cg, int base, int off);
-/* MAP_LOST[@slot] += 1 on this CPU (jumps to @done if the map has no such slot). */
-void cg_count_lost(struct cg *cg, int slot, int done);
 
 /* --- aggregate.c ---------------------------------------------------------------- */
 

@@ -35,12 +35,6 @@ int codegen_record_size(const struct session *s, const struct probe *p)
 	return (size + 7) & ~7;
 }
 
-void cg_map_ref(struct cg *cg, int dst, enum map_role role)
-{
-	maps_use(cg->s, role);
-	ir_ld_map_fd(cg->ir, dst, role);
-}
-
 /* -c: the current task is in the cgroup or below it. */
 static void emit_cgroup_filter(struct cg *cg)
 {
@@ -56,16 +50,29 @@ static void emit_cgroup_filter(struct cg *cg)
 	ir_jcond_imm(ir, BPF_JNE, r, 1, cg->out);
 }
 
-/* Self, -p, -L, --uid and -c filters. */
-static void emit_filters(struct cg *cg)
+/*
+ * Whether etrace's own events need a test of their own: not when -n
+ * already rejects them (its name does not contain the -n text), which
+ * saves a helper call on every event -n rejects.
+ */
+static bool filter_self(const struct session *s)
+{
+	const char *name = s->opt.name_filter;
+
+	if (s->opt.include_self)
+		return false;
+	return !name || !*name || !s->self_comm[0] || strstr(s->self_comm, name);
+}
+
+/* Self, -p and -L: what decides by the thread alone. */
+static void emit_thread_filters(struct cg *cg)
 {
 	const struct options *o = &cg->s->opt;
 	struct ir *ir = cg->ir;
+	bool self = filter_self(cg->s);
 	int pt, v;
 
-	if (o->cgroup_path)
-		emit_cgroup_filter(cg);
-	if (o->include_self && !o->pid && !o->tid && o->uid < 0)
+	if (!self && !o->pid && !o->tid)
 		return;
 	pt = ir_vreg(ir);
 	ir_comment(ir, "filters: self, -p, -L");
@@ -79,15 +86,23 @@ static void emit_filters(struct cg *cg)
 		ir_alu_imm(ir, BPF_RSH, v, 32);
 		ir_jcond_imm(ir, BPF_JNE, v, o->tid, cg->out);
 	}
-	if (!o->include_self || o->pid) {
+	if (self || o->pid) {
 		v = ir_vreg(ir);
 		ir_mov(ir, v, pt);
 		ir_alu_imm(ir, BPF_RSH, v, 32);
-		if (!o->include_self)
+		if (self)
 			ir_jcond_imm(ir, BPF_JEQ, v, cg->s->self, cg->out);
 		if (o->pid)
 			ir_jcond_imm(ir, BPF_JNE, v, o->pid, cg->out);
 	}
+}
+
+static void emit_uid_filter(struct cg *cg)
+{
+	const struct options *o = &cg->s->opt;
+	struct ir *ir = cg->ir;
+	int v;
+
 	if (o->uid >= 0) {
 		v = ir_vreg(ir);
 		ir_comment(ir, "--uid");
@@ -104,6 +119,27 @@ static void emit_filters(struct cg *cg)
 			ir_jcond(ir, BPF_JNE, v, u, cg->out);
 		}
 	}
+}
+
+/*
+ * Self, -p, -L, --uid and -c filters. A return probe with $latency or
+ * $entry() pops its call's entry right after the thread filters, which
+ * its entry probe applies too: every call that was pushed is popped, even
+ * when --uid, -c, -n or the predicate then reject it.
+ */
+static void emit_filters(struct cg *cg)
+{
+	bool pop = probe_entry(cg->s, cg->p) != NULL;
+
+	if (cg->s->opt.cgroup_path && !pop)
+		emit_cgroup_filter(cg);
+	emit_thread_filters(cg);
+	if (pop) {
+		cg_entry_pop(cg);
+		if (cg->s->opt.cgroup_path)
+			emit_cgroup_filter(cg);
+	}
+	emit_uid_filter(cg);
 }
 
 /*
@@ -237,8 +273,8 @@ static void emit_header(struct cg *cg)
 		ir_call(ir, BPF_FUNC_get_current_pid_tgid, v, 0, NULL);
 	}
 	ir_store(ir, 8, cg->rec, REC_OFF(pid_tgid), v);
-	/* Only -C prints the CPU: the field is left as reserved otherwise. */
-	if (cg->s->opt.print_cpu) {
+	/* Only -C and --json print the CPU: the field is left as reserved otherwise. */
+	if (cg->s->opt.print_cpu || cg->s->opt.json) {
 		v = ir_vreg(ir);
 		ir_call(ir, BPF_FUNC_get_smp_processor_id, v, 0, NULL);
 		ir_store(ir, 4, cg->rec, REC_OFF(cpu), v);
@@ -247,7 +283,8 @@ static void emit_header(struct cg *cg)
 		emit_func_ip(cg);
 	else if (cg->p->layout.records_base)
 		emit_file_base(cg);
-	if (cg->s->opt.timestamp) {
+	/* -T prints the time of reading; -t and --json that of the event. */
+	if (cg->s->opt.timestamp || cg->s->opt.json) {
 		v = ir_vreg(ir);
 		ir_call(ir, BPF_FUNC_ktime_get_ns, v, 0, NULL);
 		ir_store(ir, 8, cg->rec, REC_OFF(ts), v);
@@ -328,7 +365,7 @@ static void emit_ustack(struct cg *cg)
 		       BPF_F_USER_STACK | BPF_F_USER_BUILD_ID, REC_OFF(ubid_bytes));
 }
 
-void cg_count_lost(struct cg *cg, int slot, int done)
+void cg_count_lost_in(struct cg *cg, int slot, int done)
 {
 	struct ir *ir = cg->ir;
 	int key_off = ir_stack_alloc(ir, 4, 4);
@@ -346,11 +383,16 @@ void cg_count_lost(struct cg *cg, int slot, int done)
 	ir_store(ir, 8, val, 0, n);
 }
 
-/* When the ring buffer is full: lost[probe_id] += 1 on this CPU. */
+void cg_count_lost(struct cg *cg)
+{
+	cg_count_lost_in(cg, cg->p->id, cg->out);
+}
+
+/* When the ring buffer is full: count the lost event. */
 static void emit_lost(struct cg *cg)
 {
 	ir_comment(cg->ir, "ring buffer full: count the lost event");
-	cg_count_lost(cg, cg->p->id, cg->out);
+	cg_count_lost(cg);
 	ir_jmp(cg->ir, cg->out);
 }
 
@@ -465,9 +507,9 @@ static void emit_body(struct cg *cg)
 	struct ir *ir = cg->ir;
 	int lost = ir_label(ir), args[3];
 	const struct options *o = &cg->s->opt;
-	/* -p and -L reject most events themselves: they stay first. */
+	/* -p and -L reject most events themselves: they stay first; so does a pop. */
 	bool pred_first = cg->p->spec.predicate && !o->pid && !o->tid &&
-			  cheap(cg, cg->p->spec.predicate);
+			  !probe_entry(cg->s, cg->p) && cheap(cg, cg->p->spec.predicate);
 
 	if (pred_first)
 		emit_predicate(cg);
@@ -513,6 +555,16 @@ static void emit_body(struct cg *cg)
 	ir_exit_imm(ir, 0);
 }
 
+/* An entry probe etrace added: thread filters, then push; no record. */
+static void emit_entry_body(struct cg *cg)
+{
+	emit_thread_filters(cg);
+	emit_scratch(cg);
+	cg_entry_push(cg);
+	ir_bind(cg->ir, cg->out);
+	ir_exit_imm(cg->ir, 0);
+}
+
 int codegen_layout(struct session *s, struct probe *p)
 {
 	return sema_layout(s, p);
@@ -548,7 +600,10 @@ int codegen_probe(struct session *s, struct probe *p, struct bpf_insn **insns,
 	/* One 8-byte stack slot serves every memory read (decided by the pass). */
 	if (cg.sm.reads_memory || p->records_func_ip || p->layout.records_base)
 		cg.read_slot = ir_stack_alloc(cg.ir, 8, 8);
-	emit_body(&cg);
+	if (probe_ret(s, p))
+		emit_entry_body(&cg);
+	else
+		emit_body(&cg);
 	if (listing)
 		ir_dump(cg.ir, listing);
 	ret = ir_finish(cg.ir, insns, cnt, err, sizeof(err));

@@ -177,6 +177,7 @@ static void unknown_ident(struct cg *cg, const struct expr *e)
 {
 	static const char *const others[] = {
 		"arg1", "arg2", "arg3", "arg4", "arg5", "arg6", "retval", "ctx", "args",
+		"$latency",
 	};
 	struct suggest sg;
 
@@ -436,6 +437,70 @@ static bool sema_builtin(struct cg *cg, struct sinfo *si, const struct builtin *
 	return true;
 }
 
+/* $latency and $entry() need the entry probe etrace adds to return probes. */
+static bool has_entry(struct cg *cg, const struct expr *e, const char *what)
+{
+	if (probe_entry(cg->s, cg->p))
+		return true;
+	cg_error(cg, e->col, "%s is only available in return probes (r::function, "
+		 "r:library:function)", what);
+	return false;
+}
+
+/* $latency: nanoseconds since the same thread entered the function. */
+static struct sinfo *sema_latency(struct cg *cg, struct sinfo *si)
+{
+	const struct expr *e = si->e;
+
+	if (!has_entry(cg, e, "$latency"))
+		return NULL;
+	set_value(si, RES_ENTRY, ty_int(8, false));
+	si->off = 0;
+	return si;
+}
+
+/*
+ * $entry(argN) or $entry(name): the argument as it was at entry, typed as
+ * the entry probe types it; the entry probe saves it in slot order.
+ */
+static struct sinfo *sema_entry(struct cg *cg, const struct expr *e)
+{
+	struct probe *ep = probe_entry(cg->s, cg->p);
+	struct sinfo *si = node(cg, e), *v;
+	struct cg sub = { .s = cg->s, .p = ep };
+	const struct expr *a = e->nargs == 1 ? e->args[0] : NULL;
+	size_t i;
+
+	if (!has_entry(cg, e, "$entry()"))
+		return NULL;
+	if (!a || a->kind != EXPR_IDENT) {
+		cg_error(cg, a ? a->col : e->col, "$entry() takes one argument: argN or the "
+			 "name of a parameter, e.g. $entry(arg1)");
+		return NULL;
+	}
+	v = expr(&sub, a);
+	if (v && !ty_is_integer(&v->ty))
+		cg_error(&sub, a->col, "$entry() of '%s': only integers and pointers are saved "
+			 "at entry", a->name);
+	if (sub.failed || !v) {
+		sema_free(&sub.sm);
+		cg->failed = true;
+		return NULL;
+	}
+	for (i = 0; i < cg->p->nentry_vals; i++)
+		if (!strcmp(cg->p->entry_vals[i]->name, a->name) &&
+		    cg->p->entry_vals[i]->user == a->user)
+			break;
+	if (i == cg->p->nentry_vals) {
+		cg->p->entry_vals = xrealloc(cg->p->entry_vals, (i + 1) * sizeof(*cg->p->entry_vals));
+		cg->p->entry_vals[cg->p->nentry_vals++] = a;
+	}
+	set_value(si, RES_ENTRY, v->ty);
+	si->off = (int)i + 1;
+	sema_free(&sub.sm);
+	return si;
+}
+
 static struct sinfo *sema_ident(struct cg *cg, const struct expr *e)
 {
 	struct sinfo *si = node(cg, e);
@@ -459,6 +524,8 @@ static struct sinfo *sema_ident(struct cg *cg, const struct expr *e)
 		set_value(si, RES_CTX_PTR, (struct ty){ .kind = TY_PTR, .size = 8 });
 		return si;
 	}
+	if (!strcmp(e->name, "$latency"))
+		return sema_latency(cg, si);
 	b = builtin_find(e->name);
 	if (b)
 		return sema_builtin(cg, si, b) ? si : NULL;
@@ -1087,11 +1154,16 @@ static struct sinfo *sema_call(struct cg *cg, const struct expr *e)
 
 	if (!strcmp(e->name, "STRCMP"))
 		return sema_strcmp(cg, e);
+	if (!strcmp(e->name, "$entry"))
+		return sema_entry(cg, e);
 	suggest_init(&sg, e->name);
 	suggest_add(&sg, "STRCMP");
-	cg_error(cg, e->col, "unknown function '%s'%s", e->name,
-		 sg.best || !strcasecmp(e->name, "STRCMP") ? " (did you mean 'STRCMP'?)" :
-		 " (the only function is STRCMP)");
+	suggest_add(&sg, "$entry");
+	if (!sg.best && !strcasecmp(e->name, "STRCMP"))
+		sg.best = xstrdup("STRCMP");
+	cg_error(cg, e->col, "unknown function '%s'%s%s%s", e->name,
+		 sg.best ? " (did you mean '" : " (the functions are STRCMP and $entry)",
+		 sg.best ? sg.best : "", sg.best ? "'?)" : "");
 	suggest_free(&sg);
 	return NULL;
 }
@@ -1335,11 +1407,20 @@ static void check_values(struct cg *cg)
 	}
 }
 
+/* An entry probe etrace added: the operands its return probe's $entry() named. */
+static void sema_entry_probe(struct cg *cg, const struct probe *ret)
+{
+	for (size_t i = 0; i < ret->nentry_vals && !cg->failed; i++)
+		expr(cg, ret->entry_vals[i]);
+}
+
 int sema_probe(struct cg *cg)
 {
-	struct probe *p = cg->p;
+	struct probe *p = cg->p, *ret_probe = probe_ret(cg->s, p);
 	int ret;
 
+	/* Found again by this pass: a rebuild finds the same operands. */
+	p->nentry_vals = 0;
 	ret = sema_layout(cg->s, p);
 	if (ret)
 		return ret;
@@ -1347,17 +1428,20 @@ int sema_probe(struct cg *cg)
 		cond(cg, p->spec.predicate);
 	check_hist_value(cg);
 	check_values(cg);
+	if (ret_probe)
+		sema_entry_probe(cg, ret_probe);
 	if (cg->failed)
 		return ERR_USAGE;
 	/* A key too large for the stack is built in the scratch slice, after STRCMP's. */
 	cg->key_scratch = cg->key_str_tmp = -1;
-	if (aggregating(&cg->s->opt) && cg->s->agg_key_size > AGG_KEY_STACK_MAX)
+	if (p->layout.key.size && cg->s->agg_key_size > AGG_KEY_STACK_MAX)
 		cg->key_scratch = scratch(cg, cg->s->agg_key_size, 1);
-	if (aggregating(&cg->s->opt) && key_array_room(cg))
+	if (p->layout.key.size && key_array_room(cg))
 		cg->key_str_tmp = scratch(cg, key_array_room(cg), 1);
 	if (cg->failed)
 		return ERR_USAGE;
-	p->layout.needs_scratch = cg->sm.scratch_used > 0;
+	/* The entry probe builds a new map value in its scratch slice. */
+	p->layout.needs_scratch = cg->sm.scratch_used > 0 || ret_probe;
 	return 0;
 }
 
@@ -1365,7 +1449,8 @@ int sema_layout(struct session *s, struct probe *p)
 {
 	int ret = layout_values(s, p);
 
-	if (ret || !aggregating(&s->opt))
+	/* An entry probe etrace added saves what its return probe counts: no key. */
+	if (ret || !aggregating(&s->opt) || p->ret_of)
 		return ret;
 	return layout_key(s, p);
 }

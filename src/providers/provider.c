@@ -116,8 +116,9 @@ int provider_build(struct session *s, struct probe *p, const struct load_attr *a
 		char what[256];
 
 		p->prov->describe(p, what, sizeof(what));
-		fprintf(stderr, "probe %d: %s -> %s, program etrace_p%d, %zu instructions\n",
-			p->spec.index, p->spec.raw, what, p->id + 1, cnt);
+		fprintf(stderr, "probe %d%s: %s -> %s, program etrace_p%d, %zu instructions\n",
+			p->spec.index, p->ret_of ? " (entry, for $latency and $entry())" : "",
+			p->spec.raw, what, p->id + 1, cnt);
 		disasm_print(insns, cnt, stderr, "    ", map_name, s);
 	}
 	if (attr)

@@ -21,6 +21,7 @@ void maps_init(struct session *s)
 		[MAP_SCRATCH] = { "etrace_scratch", BPF_MAP_TYPE_PERCPU_ARRAY, 4,
 				  MAPS_SCRATCH_SIZE, 0, false, -1 },
 		[MAP_CGROUP] = { "etrace_cgroup", BPF_MAP_TYPE_CGROUP_ARRAY, 4, 4, 1, false, -1 },
+		[MAP_ENTRY] = { "etrace_entry", BPF_MAP_TYPE_HASH, 8, 0, MAPS_ENTRY_MAX, false, -1 },
 		/* Preallocated: 5.10 refuses hash maps allocated at run time in tracing. */
 		[MAP_AGG] = { "etrace_agg", BPF_MAP_TYPE_PERCPU_HASH, 0, 0, 0, false, -1 },
 		[MAP_AGG_ZERO] = { "etrace_agg_zero", BPF_MAP_TYPE_ARRAY, 4, 0, 1, false, -1 },
@@ -84,8 +85,24 @@ static void size_maps(struct session *s)
 	/* One slice per probe: a program interrupted on its CPU by another
 	 * probe's program never has its temporaries overwritten. */
 	s->maps[MAP_SCRATCH].max_entries = nprobes;
+	s->maps[MAP_ENTRY].value_size = maps_entry_value_size(s);
 	if (aggregating(&s->opt))
 		size_agg_maps(s);
+}
+
+int maps_entry_slot_size(const struct probe *p)
+{
+	return 8 * (1 + (int)p->nentry_vals);
+}
+
+int maps_entry_value_size(const struct session *s)
+{
+	int slot = 8;
+
+	for (size_t i = 0; i < s->nprobes; i++)
+		if (s->probes[i].entry_of && maps_entry_slot_size(&s->probes[i]) > slot)
+			slot = maps_entry_slot_size(&s->probes[i]);
+	return 8 + MAPS_ENTRY_DEPTH * slot;
 }
 
 /* -c: the cgroup array's one entry is the directory. */

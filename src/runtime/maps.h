@@ -19,6 +19,19 @@
 /* Bytes of one probe's slice of the per-CPU scratch map. */
 #define MAPS_SCRATCH_SIZE 4096
 
+/*
+ * $latency and $entry(): calls in flight per (thread, return probe) are
+ * a stack of MAPS_ENTRY_DEPTH slots (the entry time, then the $entry()
+ * operands, 8 bytes each) after a 4-byte depth and 4 bytes of padding;
+ * at most MAPS_ENTRY_MAX (thread, probe) pairs are in calls at once.
+ */
+#define MAPS_ENTRY_DEPTH 16
+#define MAPS_ENTRY_MAX 10240
+
+/* Bytes of one slot of return probe @p, and of a value of the entry map. */
+int maps_entry_slot_size(const struct probe *p);
+int maps_entry_value_size(const struct session *s);
+
 /* Describe every role (called by session_init); nothing is created. */
 void maps_init(struct session *s);
 

@@ -303,6 +303,15 @@ void teardown_flush_output(struct session *s)
 	sink_drain(&s->out, s->sig_fd, timeout);
 }
 
+/* An entry probe's "lost" are calls its return probe could not time. */
+static void report_not_timed(const struct probe *p)
+{
+	if (p->rt.lost)
+		pr_err("probe %d: %llu calls not timed: more than %d nested calls, or "
+		       "more than %d threads in calls at once", p->spec.index,
+		       (unsigned long long)p->rt.lost, MAPS_ENTRY_DEPTH, MAPS_ENTRY_MAX);
+}
+
 /*
  * Counting: what was counted, and what was not. The map may be full (the
  * event is not counted), the stack maps may be (the event is counted
@@ -315,6 +324,10 @@ static void report_counted(struct session *s)
 	for (size_t i = 0; i < s->nprobes; i++) {
 		const struct probe_rt *rt = &s->probes[i].rt;
 
+		if (s->probes[i].ret_of) {
+			report_not_timed(&s->probes[i]);
+			continue;
+		}
 		lost += rt->lost;
 		kst += rt->kstack_lost;
 		ust += rt->ustack_lost;
@@ -339,28 +352,36 @@ static void report_counted(struct session *s)
 		       "another stack holds their bucket (raise --map-entries)", kst, ust);
 }
 
-void teardown_report(struct session *s, bool handed_off)
+static void report_lost(struct session *s)
 {
 	unsigned long long total = 0;
+
+	for (size_t i = 0; i < s->nprobes; i++) {
+		const struct probe *p = &s->probes[i];
+
+		if (p->ret_of) {
+			report_not_timed(p);
+			continue;
+		}
+		total += p->rt.lost;
+		if (s->opt.verbose)
+			fprintf(stderr, "probe %d: %llu events, %llu lost\n", p->spec.index,
+				(unsigned long long)p->rt.seen, (unsigned long long)p->rt.lost);
+	}
+	if (total)
+		pr_err("lost %llu events", total);
+}
+
+void teardown_report(struct session *s, bool handed_off)
+{
 	struct sink err;
 
 	/* A stalled stderr must not hold up the exit either. */
 	sink_open(&err, STDERR_FILENO, 0);
-	if (aggregating(&s->opt)) {
+	if (aggregating(&s->opt))
 		report_counted(s);
-	} else {
-		for (size_t i = 0; i < s->nprobes; i++) {
-			const struct probe *p = &s->probes[i];
-
-			total += p->rt.lost;
-			if (s->opt.verbose)
-				fprintf(stderr, "probe %d: %llu events, %llu lost\n",
-					p->spec.index, (unsigned long long)p->rt.seen,
-					(unsigned long long)p->rt.lost);
-		}
-		if (total)
-			pr_err("lost %llu events", total);
-	}
+	else
+		report_lost(s);
 	if (handed_off)
 		pr_err("interrupted again: the remaining probes are detached in the background");
 	sink_close(&err);

@@ -795,6 +795,21 @@ void expr_free(struct expr *e)
 	free(e);
 }
 
+bool expr_mentions(const struct expr *e, const char *name)
+{
+	if (!e)
+		return false;
+	if ((e->kind == EXPR_IDENT || e->kind == EXPR_CALL) && e->name && !strcmp(e->name, name))
+		return true;
+	if (expr_mentions(e->cond, name) || expr_mentions(e->lhs, name) ||
+	    expr_mentions(e->rhs, name))
+		return true;
+	for (size_t i = 0; i < e->nargs; i++)
+		if (expr_mentions(e->args[i], name))
+			return true;
+	return false;
+}
+
 static const char *op_text(int op, char *buf)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(two_char_ops); i++)

@@ -385,6 +385,38 @@ void spec_free(struct probe_spec *ps)
 	memset(ps, 0, sizeof(*ps));
 }
 
+bool spec_mentions(const struct probe_spec *ps, const char *name)
+{
+	if (expr_mentions(ps->predicate, name))
+		return true;
+	for (size_t i = 0; i < ps->nargs; i++)
+		if (expr_mentions(ps->args[i], name))
+			return true;
+	return false;
+}
+
+void spec_entry_of(const struct probe_spec *ret, struct probe_spec *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->raw = xstrdup(ret->raw);
+	out->index = ret->index;
+	out->type = 'p';
+	out->library = ret->library ? xstrdup(ret->library) : NULL;
+	out->category = ret->category ? xstrdup(ret->category) : NULL;
+	out->function = xstrdup(ret->function);
+	out->has_signature = ret->has_signature;
+	out->nparams = ret->nparams;
+	out->params = ret->nparams ? xcalloc(ret->nparams, sizeof(*out->params)) : NULL;
+	for (size_t i = 0; i < ret->nparams; i++) {
+		out->params[i] = ret->params[i];
+		out->params[i].name = xstrdup(ret->params[i].name);
+		out->params[i].type.base = xstrdup(ret->params[i].type.base);
+	}
+	out->spec_col = ret->spec_col;
+	out->library_col = ret->library_col;
+	out->function_col = ret->function_col;
+}
+
 const char *spec_kind_name(const struct probe_spec *ps)
 {
 	switch (ps->type) {

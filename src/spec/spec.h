@@ -99,6 +99,16 @@ int spec_parse(const char *text, int index, struct probe_spec *out,
 	       char *err, size_t errlen);
 void spec_free(struct probe_spec *spec);
 
+/* Whether the predicate or a format argument names @name (an identifier or a call). */
+bool spec_mentions(const struct probe_spec *ps, const char *name);
+bool expr_mentions(const struct expr *e, const char *name);
+
+/*
+ * The entry probe of return probe @ret (same function, library and
+ * signature, nothing to do): what $latency and $entry() need at entry.
+ */
+void spec_entry_of(const struct probe_spec *ret, struct probe_spec *out);
+
 /*
  * Parse a C expression (predicate or format argument) from @text;
  * @col_base is the column of text[0] in the probe. Returns NULL with the

@@ -498,6 +498,16 @@ static bool static_user_progs(const struct runner *r)
 	return access(path, X_OK) == 0;
 }
 
+/*
+ * An etrace Debian package is installed that package.sh did not install
+ * (it marks its own while they are): the case must leave it alone.
+ */
+static bool foreign_etrace_package(void)
+{
+	return path_exists("/var/lib/dpkg/info/etrace.list") &&
+	       !path_exists("/run/etrace-test-package");
+}
+
 static void detect_features(struct runner *r)
 {
 	if (r->root)
@@ -528,6 +538,13 @@ static void detect_features(struct runner *r)
 	/* The statically linked user fixtures (all the VM lab has). */
 	if (static_user_progs(r))
 		add_feature(r, "user-static");
+	/* The Debian package's cases (package.case, package.sh). */
+	if (in_path("dpkg") && in_path("dpkg-deb") && in_path("flock"))
+		add_feature(r, "dpkg");
+	if (in_path("lintian"))
+		add_feature(r, "lintian");
+	if (foreign_etrace_package())
+		add_feature(r, "etrace-package-installed");
 }
 
 /* ---- placeholders and regular expressions ----------------------------- */

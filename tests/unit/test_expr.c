@@ -1830,7 +1830,7 @@ UNIT_TEST(expr_errors_names)
 	ERR(&fx, "t:etrace:expr (STRCPM(\"etrace\", args->name))",
 	    "probe 1, column 16: unknown function 'STRCPM' (did you mean 'STRCMP'?)");
 	ERR(&fx, "t:etrace:expr \"%d\", foo(1)",
-	    "probe 1, column 21: unknown function 'foo' (the only function is STRCMP)");
+	    "probe 1, column 21: unknown function 'foo' (the functions are STRCMP and $entry)");
 	/* In sched_switch, with its own names. */
 	fx_free(&fx);
 	fx_load(&fx, "sched_switch");
