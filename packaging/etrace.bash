@@ -200,14 +200,15 @@ _etrace()
 	local arg_opts all_opts reply
 
 	_etrace_join
-	arg_opts=' -b -p -L -Z -M -n -c -f -s -I --buffer-pages --pid --tid --uid
+	arg_opts=' -b -p -L -Z -M -n -c -f -s -I -i -d --buffer-pages --pid --tid --uid
 		--string-size --max-events --name --cgroup-path --msg-filter
-		--sym_file_list --sym-file-list --include --mechanism '
-	all_opts="$arg_opts -h -v -S -t -u -T -C -K -U -a -B -l -A --help --version
+		--sym_file_list --sym-file-list --include --mechanism --interval
+		--duration --lhist --map-entries '
+	all_opts="$arg_opts -h -v -S -t -u -T -C -K -U -a -B -l -A -H --help --version
 		--verbose --include-self --timestamp --unix-timestamp --time
 		--print_cpu --print-cpu --kernel-stack --user-stack --address
 		--bin_cmp --bin-cmp --raw-strings --dry-run --ebpf --features --list
-		--aggregate --json"
+		--aggregate --histogram --folded --json"
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
 		--) opts_done=1 ;;
@@ -228,7 +229,7 @@ _etrace()
 	elif [[ -n $prev && $arg_opts == *[[:space:]]"$prev"[[:space:]]* ]]; then
 		vopt=$prev
 		vval=$cur
-	elif [[ $prev =~ ^-[hvStuTCKUaBl]*([bpLZMncfsI])$ ]]; then
+	elif [[ $prev =~ ^-[hvStuTCKUaBlAH]*([bpLZMncfsIid])$ ]]; then
 		vopt=-${BASH_REMATCH[1]}
 		vval=$cur
 	fi
