@@ -482,3 +482,31 @@ UNIT_TEST(hist_stats_line)
 			     "count 3, sum 10, min 1, max 6, mean 3.33\n");
 	sb_free(&sb);
 }
+
+/* -i: the interval next to the stop flag is in the key; --folded: the process name. */
+UNIT_TEST(agg_epoch_and_comm)
+{
+	struct options o = { .agg = AGG_FOLDED, .kstack = true, .interval_ns = 1000000000 };
+	struct agg a;
+	uint32_t epoch;
+
+	if (!agg_setup(&a, &o, "t:etrace:agg \"%d\", args->ival")) {
+		CHECK(0);
+		agg_free(&a);
+		return;
+	}
+	/* The format's values are not part of a folded key. */
+	CHECK_EQ_INT(a.p->layout.key.values[0], -1);
+	CHECK(agg_hit(&a, 0, 0, 1, ""));
+	for (int i = 0; i < a.env.nmaps; i++)
+		if (a.env.maps[i].fd == MAP_CTL)
+			a.env.maps[i].data[4] = 1;
+	CHECK(agg_hit(&a, 0, 0, 2, ""));
+	CHECK(agg_hit(&a, 0, 0, 3, ""));
+	CHECK_EQ_INT(agg_map(&a)->nkeys, 2);
+	memcpy(&epoch, key_at(&a, 1) + a.p->layout.key.epoch, 4);
+	CHECK_EQ_INT(epoch, 1);
+	CHECK_EQ_INT(val_at(&a, 1, 0), 2);
+	CHECK_EQ_STR((const char *)key_at(&a, 0) + a.p->layout.key.comm, "etrace-test");
+	agg_free(&a);
+}
