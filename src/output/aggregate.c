@@ -113,9 +113,14 @@ static int read_stack(struct agg_read *r, enum map_role role, __s32 id, void *bu
 static unsigned char *read_stacks(struct agg_read *r, const unsigned char *key,
 				  const struct key_layout *k, struct rec_hdr *h)
 {
-	size_t size = REC_STACK_BYTES + REC_URET_BYTES + REC_USTACK_BYTES + REC_UBID_BYTES;
-	unsigned char *buf = own(r, xcalloc(1, size)), *u = buf;
+	size_t size = (k->kstack >= 0 ? REC_STACK_BYTES : 0) +
+		      (k->ustack >= 0 ? REC_URET_BYTES + REC_USTACK_BYTES + REC_UBID_BYTES : 0);
+	unsigned char *buf, *u;
 	__s32 id;
+
+	if (!size)
+		return r->zero;
+	buf = u = own(r, xcalloc(1, size));
 
 	if (k->kstack >= 0) {
 		memcpy(&id, key + k->kstack, sizeof(id));
