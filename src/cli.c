@@ -425,7 +425,7 @@ static bool handle_opt(int c, const char *arg, struct options *opt)
 		opt->verbose = opt->verbose ? opt->verbose : 1;
 		return true;
 	case 'A':
-		opt->aggregate = true;
+		/* -H, --lhist and --folded count too: -A with them changes nothing. */
 		if (opt->agg == AGG_NONE)
 			opt->agg = AGG_COUNT;
 		return true;

@@ -84,7 +84,6 @@ struct options {
 	char **probe_args;
 	int nprobe_args;
 	enum agg_mode agg;		/* -A, -H, --lhist, --folded */
-	bool aggregate;			/* -A itself (the others imply it) */
 	long long lhist_min, lhist_max, lhist_step;	/* --lhist */
 	long map_entries;		/* --map-entries: keys counted at most, 0: default */
 	uint64_t interval_ns;		/* -i: print and clear the counts this often */
