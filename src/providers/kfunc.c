@@ -402,6 +402,13 @@ static int kfunc_resolve(struct session *s, struct probe *p)
 	}
 	k->is_return = ps->type == 'r';
 	k->uses_regs = spec_reads_regs(ps);
+	if (ps->has_offset && ps->offset % (unsigned)arch_current()->insn_align) {
+		pr_err("probe %d, column %d: offset 0x%llx is not at an instruction boundary of "
+		       "%s (%s instructions are %d bytes)", ps->index, ps->function_col,
+		       (unsigned long long)ps->offset, ps->function, arch_current()->name,
+		       arch_current()->insn_align);
+		return ERR_USAGE;
+	}
 	if (has_glob(ps->function)) {
 		if (ps->has_offset) {
 			pr_err("probe %d, column %d: an offset cannot be used with a pattern",
