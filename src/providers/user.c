@@ -10,6 +10,7 @@
 #include <linux/perf_event.h>
 
 #include "arch/arch.h"
+#include "providers/usdt_arg.h"
 #include "providers/user.h"
 #include "runtime/features.h"
 #include "runtime/tracefs.h"
@@ -319,7 +320,7 @@ static char *usdt_details(const struct elf_usdt *n)
 	struct strbuf sb = { 0 };
 	int i = 0;
 
-	for (char *tok = strtok_r(args, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+	for (char *tok = usdt_arg_next(args, &save); tok; tok = usdt_arg_next(NULL, &save)) {
 		long size = strchr(tok, '@') ? strtol(tok, NULL, 10) : 8;
 
 		long bytes = size < 0 ? -size : size;
