@@ -291,27 +291,43 @@ static void emit_kstack(struct cg *cg)
 }
 
 /*
- * At a function's first instruction the return address is at the stack
- * pointer: read it (bpf_probe_read_user zeroes it on a fault). Elsewhere 0.
+ * At a function's first instruction the return address is in a register
+ * (arm64's link register) or at the stack pointer (x86): record it
+ * (bpf_probe_read_user zeroes it on a fault). Elsewhere 0.
  */
 static void emit_entry_ret(struct cg *cg, int off)
 {
 	struct sinfo si = { .res = RES_LOC, .ty = { .kind = TY_INT, .size = 8 } };
 	struct ir *ir = cg->ir;
+	struct loc ret;
 	int args[3];
 	struct val v;
 
-	if (!cg->p->ustack_at_entry || !cg->p->prov->ctx_reg) {
+	if (cg->p->ustack_at_entry && cg->p->prov->entry_ret)
+		cg->p->prov->entry_ret(cg->p, &ret);
+	else
+		ret.kind = LOC_NONE;
+	if (ret.kind == LOC_CTX) {
+		ir_comment(ir, "the return address in its register");
+		si.loc = ret;
+		v = cg_loc_value(cg, &si);
+		ir_store(ir, 8, cg->rec, (int16_t)off, cg_int_reg(cg, &v));
+		return;
+	}
+	if (ret.kind != LOC_MEM || ret.base < 0) {
 		ir_store_imm(ir, 8, cg->rec, (int16_t)off, 0);
 		return;
 	}
 	ir_comment(ir, "the return address at the stack pointer");
-	cg->p->prov->ctx_reg(cg->p, "sp", &si.loc);
+	si.loc = (struct loc){ .kind = LOC_CTX, .size = 8, .off = ret.base, .base = -1,
+			       .index = -1 };
 	v = cg_loc_value(cg, &si);
 	args[0] = rec_addr(cg, off);
 	args[1] = ir_vreg(ir);
 	ir_mov_imm(ir, args[1], 8);
 	args[2] = cg_int_reg(cg, &v);
+	if (ret.disp)
+		ir_alu_imm(ir, BPF_ADD, args[2], (int32_t)ret.disp);
 	ir_call(ir, BPF_FUNC_probe_read_user, -1, 3, args);
 }
 

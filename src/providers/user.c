@@ -311,6 +311,25 @@ void user_ctx_reg(const struct probe *p, const char *name, struct loc *out)
 	out->user_ptr = true;
 }
 
+void user_entry_ret(const struct probe *p, struct loc *out)
+{
+	const struct arch *a = arch_current();
+
+	memset(out, 0, sizeof(*out));
+	out->size = 8;
+	out->base = out->index = -1;
+	out->scale = 1;
+	out->user_ptr = true;
+	if (a->entry_ret >= 0) {
+		out->kind = LOC_CTX;
+		out->off = a->entry_ret;
+	} else {
+		out->kind = LOC_MEM;
+		out->base = a->sp;
+		out->mem_user = true;
+	}
+}
+
 /* --- listing ------------------------------------------------------------------ */
 
 /* -lv for a USDT probe: its arguments as the note gives them. */
