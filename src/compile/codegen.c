@@ -267,8 +267,11 @@ static void emit_header(struct cg *cg)
 	ir_call(ir, BPF_FUNC_get_current_comm, -1, 2, args);
 }
 
-/* bpf_get_stack(ctx, rec + off, size, flags), its result stored at header offset @result. */
-static void emit_get_stack(struct cg *cg, int off, int size, int flags, int result)
+/*
+ * bpf_get_stack(ctx, rec + off, size, flags), its result stored at header
+ * offset @result; returns the vreg holding it.
+ */
+static int emit_get_stack(struct cg *cg, int off, int size, int flags, int result)
 {
 	struct ir *ir = cg->ir;
 	int args[4], n = ir_vreg(ir);
@@ -281,13 +284,45 @@ static void emit_get_stack(struct cg *cg, int off, int size, int flags, int resu
 	ir_mov_imm(ir, args[3], flags);
 	ir_call(ir, BPF_FUNC_get_stack, n, 4, args);
 	ir_store(ir, 4, cg->rec, (int16_t)result, n);
+	return n;
 }
 
+/*
+ * The kernel stack. Where the walk misses the probed function's caller
+ * (arm64 kprobes at its entry: the walk starts from the frame pointer,
+ * still the caller's, and the caller's own return address is only in the
+ * link register), the walk is written one frame further on, and its first
+ * frame is moved back to make room for the caller after it.
+ */
 static void emit_kstack(struct cg *cg)
 {
-	ir_comment(cg->ir, "kernel stack into the record");
-	emit_get_stack(cg, (int)sizeof(struct rec_hdr) + cg->p->layout.values_size,
-		       REC_STACK_BYTES, 0, REC_OFF(kstack_bytes));
+	struct sinfo si = { .res = RES_LOC, .ty = { .kind = TY_INT, .size = 8 } };
+	int off = (int)sizeof(struct rec_hdr) + cg->p->layout.values_size;
+	struct ir *ir = cg->ir;
+	int n, first, done;
+	struct val v;
+
+	if (cg->p->prov->kstack_caller)
+		cg->p->prov->kstack_caller(cg->p, &si.loc);
+	else
+		si.loc.kind = LOC_NONE;
+	ir_comment(ir, "kernel stack into the record");
+	if (si.loc.kind != LOC_CTX) {
+		emit_get_stack(cg, off, REC_STACK_BYTES, 0, REC_OFF(kstack_bytes));
+		return;
+	}
+	n = emit_get_stack(cg, off + 8, REC_STACK_BYTES - 8, 0, REC_OFF(kstack_bytes));
+	done = ir_label(ir);
+	ir_jcond_imm(ir, BPF_JSLE, n, 0, done);
+	ir_comment(ir, "the caller, from its register, as the second frame");
+	first = ir_vreg(ir);
+	ir_load(ir, 8, first, cg->rec, (int16_t)(off + 8));
+	ir_store(ir, 8, cg->rec, (int16_t)off, first);
+	v = cg_loc_value(cg, &si);
+	ir_store(ir, 8, cg->rec, (int16_t)(off + 8), cg_int_reg(cg, &v));
+	ir_alu_imm(ir, BPF_ADD, n, 8);
+	ir_store(ir, 4, cg->rec, REC_OFF(kstack_bytes), n);
+	ir_bind(ir, done);
 }
 
 /*

@@ -566,6 +566,25 @@ static void kf_ctx_reg(const struct probe *p, const char *name, struct loc *out)
 	loc_ctx(out, r->off + r->shift / 8, r->size);
 }
 
+/*
+ * A kprobe at a function's first instruction on arm64: the caller is in the
+ * link register, and the kernel's stack walk (from the frame pointer) skips
+ * it. x86's walk reads the return address the call pushed: nothing to add.
+ * fentry's trampoline builds the frames itself.
+ */
+static void kf_kstack_caller(const struct probe *p, struct loc *out)
+{
+	const struct kfunc *k = kf(p);
+	const struct arch *a = arch_current();
+
+	if (a->entry_ret < 0 || k->is_return || p->spec.has_offset ||
+	    (k->mech != KMECH_KPROBE && k->mech != KMECH_KPROBE_LEGACY)) {
+		loc_none(out, "the stack walk has the caller");
+		return;
+	}
+	loc_ctx(out, a->entry_ret, 8);
+}
+
 static const char *kf_function(const struct probe *p)
 {
 	const struct kfunc *k = kf(p);
@@ -834,6 +853,7 @@ const struct provider kfunc_provider = {
 	.retval = kf_retval,
 	.func_ip = kf_func_ip,
 	.ctx_reg = kf_ctx_reg,
+	.kstack_caller = kf_kstack_caller,
 	.function = kf_function,
 	.describe = kf_describe,
 	.list = kfunc_list,
