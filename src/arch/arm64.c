@@ -39,6 +39,8 @@ static const struct arch_reg regs[] = {
 	{ "sp", SP, 8, 0 }, { "wsp", SP, 4, 0 },
 	/* The assembler's aliases of the frame pointer and the link register. */
 	{ "fp", FP, 8, 0 }, { "lr", LR, 8, 0 },
+	/* The instruction pointer by its generic name (x86's, which etrace uses too). */
+	{ "ip", PC, 8, 0 },
 };
 
 static const struct arch_syscall_abi syscalls[] = {

@@ -94,12 +94,14 @@ static int expected_off(const struct arch *a, const struct layout *l, const stru
 		m = member(l, name);
 		return m ? m->off : -1;
 	}
-	/* aarch64: xN and wN are regs[N]; fp and lr are x29 and x30; wsp is sp. */
+	/* aarch64: xN and wN are regs[N]; fp and lr are x29 and x30; wsp is sp, ip pc. */
 	m = member(l, "regs");
 	if ((r->name[0] == 'x' || r->name[0] == 'w') && sscanf(r->name + 1, "%d", &n) == 1)
 		return m && n >= 0 && n < m->elems ? m->off + n * 8 : -1;
 	if (!strcmp(r->name, "fp") || !strcmp(r->name, "lr"))
 		return m ? m->off + (r->name[0] == 'f' ? 29 : 30) * 8 : -1;
+	if (!strcmp(r->name, "ip"))
+		return (m = member(l, "pc")) ? m->off : -1;
 	m = member(l, !strcmp(r->name, "wsp") ? "sp" : r->name);
 	return m ? m->off : -1;
 }
@@ -213,6 +215,8 @@ UNIT_TEST(arch_by_name_and_machine)
 	CHECK_EQ_INT(a->entry_ret, arch_reg(a, "x30")->off);
 	CHECK_EQ_INT(a->fp, arch_reg(a, "x29")->off);
 	CHECK_EQ_INT(a->ip, arch_field(a, "pc")->off);
+	/* The generic name etrace's compiler asks for (where a file is loaded). */
+	CHECK_EQ_INT(arch_reg(a, "ip")->off, a->ip);
 	CHECK_EQ_INT(arch_reg(a, "w7")->size, 4);
 	CHECK_EQ_INT(arch_reg(a, "w7")->off, arch_reg(a, "x7")->off);
 	CHECK(arch_syscall_abi(a, "__arm64_sys_openat") == &a->syscalls[0]);
