@@ -262,10 +262,24 @@ runtime: all deb
 ifeq ($(SAN),1)
 VM_BUILD_ENV := ETRACE_VM_BUILD=build
 endif
-check: deps deb-deps
+check: deps deb-deps deps-arm64
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/unit-tests $(BUILD)/fuzz-driver deb
 	$(if $(VM_BUILD_ENV),$(Q)$(MAKE) --no-print-directory SAN=0 all)
-	$(Q)$(VM_BUILD_ENV) ETRACE_DEB=$(abspath $(DEB)) tests/check.sh $(BUILD)
+	$(Q)$(MAKE_ARM64) all $(ARM64_BUILD)/unit-tests
+	$(Q)$(VM_BUILD_ENV) $(ARM64_ENV) ETRACE_DEB=$(abspath $(DEB)) tests/check.sh $(BUILD)
+
+# The arm64 build beside the native one, whatever ARCH, BUILD and SAN say
+# (check, check-arm64, bench-arm64): its unit tests run under qemu-aarch64,
+# and tests/check.sh runs its VM lab (Debian's arm64 6.1 and 6.12, about
+# 90 s) after the x86-64 one.
+ARM64_BUILD := build-arm64
+MAKE_ARM64 = $(MAKE) --no-print-directory ARCH=arm64 SAN=0 BUILD=$(ARM64_BUILD)
+ARM64_ENV = ETRACE_ARM64_BUILD=$(ARM64_BUILD)
+
+check-arm64: deps deps-arm64
+	$(Q)$(MAKE_ARM64) all $(ARM64_BUILD)/unit-tests
+	qemu-aarch64-static $(ARM64_BUILD)/unit-tests tests/unit
+	tests/vm/lab.sh check $(ARM64_BUILD)
 
 vm-check: all
 	tests/vm/lab.sh check $(BUILD)
@@ -303,6 +317,12 @@ deb-check: deb-deps deb $(RUNNER)
 bench: deps all
 	bench/startup.sh $(BENCH_ARGS) $(ETRACE)
 	bench/overhead.sh $(BENCH_ARGS) $(ETRACE)
+
+# bench-arm64: the arm64 binary's size and its start-up on kernel functions
+# in the arm64 VM lab (6.1: kprobes only; 6.12: fentry too).
+bench-arm64: deps deps-arm64
+	$(Q)$(MAKE_ARM64) all
+	bench/arm64.sh $(ARM64_BUILD)
 
 # Longer runs, not part of `make bench`: attaching and detaching 1, 50 and 700
 # tracepoints against bpftrace (about 6 minutes), and a 10-minute soak with a
