@@ -271,7 +271,7 @@ check: deps deb-deps deps-arm64
 # The arm64 build beside the native one, whatever ARCH, BUILD and SAN say
 # (check, check-arm64, bench-arm64): its unit tests run under qemu-aarch64,
 # and tests/check.sh runs its VM lab (Debian's arm64 6.1 and 6.12, about
-# 90 s) after the x86-64 one.
+# 2 minutes) after the x86-64 one.
 ARM64_BUILD := build-arm64
 MAKE_ARM64 = $(MAKE) --no-print-directory ARCH=arm64 SAN=0 BUILD=$(ARM64_BUILD)
 ARM64_ENV = ETRACE_ARM64_BUILD=$(ARM64_BUILD)
