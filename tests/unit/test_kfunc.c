@@ -202,6 +202,45 @@ UNIT_TEST(kfunc_syscall_wrappers)
 }
 
 /*
+ * -K of a kprobe at a function's entry: on arm64 the caller comes from the
+ * link register (the stack walk misses it); not at an offset, not at
+ * return, not with fentry, and never on x86-64, whose walk has it. At a
+ * user function's entry the return address is in lr, or at the stack
+ * pointer on x86-64.
+ */
+UNIT_TEST(kfunc_kstack_caller_and_entry_ret)
+{
+	const struct arch *a = arch_current();
+	struct fixture f;
+	struct loc l;
+
+	setup(&f, "fn", KMECH_KPROBE, false);
+	kfunc_provider.kstack_caller(&f.p, &l);
+	if (a->elf_machine == EM_AARCH64)
+		CHECK(l.kind == LOC_CTX && l.off == arch_reg(a, "lr")->off && l.size == 8);
+	else
+		CHECK_EQ_INT(l.kind, LOC_NONE);
+	f.p.spec.has_offset = true;
+	kfunc_provider.kstack_caller(&f.p, &l);
+	CHECK_EQ_INT(l.kind, LOC_NONE);
+	done(&f);
+	setup(&f, "fn", KMECH_KPROBE, true);
+	kfunc_provider.kstack_caller(&f.p, &l);
+	CHECK_EQ_INT(l.kind, LOC_NONE);
+	done(&f);
+	setup(&f, "fn", KMECH_FENTRY, false);
+	kfunc_provider.kstack_caller(&f.p, &l);
+	CHECK_EQ_INT(l.kind, LOC_NONE);
+	done(&f);
+	uprobe_provider.entry_ret(NULL, &l);
+	if (a->elf_machine == EM_AARCH64)
+		CHECK(l.kind == LOC_CTX && l.off == a->entry_ret && l.user_ptr);
+	else
+		CHECK(l.kind == LOC_MEM && l.base == a->sp && l.index < 0 && !l.disp &&
+		      l.mem_user && l.size == 8);
+}
+
+/*
  * Whether the kernel's pt_regs has most of @a's members: not so when this
  * test runs under user-mode emulation on another architecture's kernel.
  */
