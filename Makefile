@@ -262,7 +262,8 @@ runtime: all deb
 ifeq ($(SAN),1)
 VM_BUILD_ENV := ETRACE_VM_BUILD=build
 endif
-check: deps deb-deps deps-arm64
+check: deps deb-deps
+	$(Q)$(MAKE) --no-print-directory deps-arm64
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/unit-tests $(BUILD)/fuzz-driver deb
 	$(if $(VM_BUILD_ENV),$(Q)$(MAKE) --no-print-directory SAN=0 all)
 	$(Q)$(MAKE_ARM64) all $(ARM64_BUILD)/unit-tests
@@ -276,7 +277,8 @@ ARM64_BUILD := build-arm64
 MAKE_ARM64 = $(MAKE) --no-print-directory ARCH=arm64 SAN=0 BUILD=$(ARM64_BUILD)
 ARM64_ENV = ETRACE_ARM64_BUILD=$(ARM64_BUILD)
 
-check-arm64: deps deps-arm64
+check-arm64: deps
+	$(Q)$(MAKE) --no-print-directory deps-arm64
 	$(Q)$(MAKE_ARM64) all $(ARM64_BUILD)/unit-tests
 	qemu-aarch64-static $(ARM64_BUILD)/unit-tests tests/unit
 	tests/vm/lab.sh check $(ARM64_BUILD)
@@ -320,7 +322,8 @@ bench: deps all
 
 # bench-arm64: the arm64 binary's size and its start-up on kernel functions
 # in the arm64 VM lab (6.1: kprobes only; 6.12: fentry too).
-bench-arm64: deps deps-arm64
+bench-arm64: deps
+	$(Q)$(MAKE) --no-print-directory deps-arm64
 	$(Q)$(MAKE_ARM64) all
 	bench/arm64.sh $(ARM64_BUILD)
 
