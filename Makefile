@@ -302,6 +302,9 @@ install: $(ETRACE)
 ifeq ($(SAN),1)
 deb:
 	$(Q)$(MAKE) --no-print-directory SAN=0 deb
+else ifeq ($(ARCH),arm64)
+deb:
+	@echo "make deb packages the native build only (not ARCH=arm64)" >&2; exit 2
 else
 deb: $(DEB)
 
