@@ -105,11 +105,12 @@ endif
 all: $(ETRACE) $(RUNNER) $(PROGS) $(USER_PROGS)
 
 # Packages: build (libbpf, libelf, zlib static archives), tests (bpftool to
-# look for leftover programs, busybox/qemu/cpio for the VM lab), bench (bpftrace),
+# look for leftover programs, busybox/qemu/cpio for the VM lab, python3 to
+# parse --json output), bench (bpftrace),
 # fuzz (clang, which ships libFuzzer) only for make fuzz.
 DEPS := gcc make libc6-dev libbpf-dev libelf-dev zlib1g-dev liblzma-dev linux-libc-dev \
 	bpftool busybox-static qemu-system-x86 cpio gzip xz-utils zstd kmod \
-	util-linux procps passwd strace \
+	util-linux procps passwd strace python3 \
 	clang lld binutils systemtap-sdt-dev libc6-dbg
 FUZZ_DEPS := clang
 # make deb needs only dpkg-deb (dpkg), binutils and gzip; checking the package

@@ -207,7 +207,7 @@ _etrace()
 		--verbose --include-self --timestamp --unix-timestamp --time
 		--print_cpu --print-cpu --kernel-stack --user-stack --address
 		--bin_cmp --bin-cmp --raw-strings --dry-run --ebpf --features --list
-		--aggregate"
+		--aggregate --json"
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
 		--) opts_done=1 ;;

@@ -27,6 +27,7 @@ enum {
 	OPT_DRY_RUN,
 	OPT_EBPF,
 	OPT_FEATURES,
+	OPT_JSON,
 };
 
 static const struct option long_opts[] = {
@@ -58,6 +59,7 @@ static const struct option long_opts[] = {
 	{ "bin-cmp", no_argument, NULL, 'B' },
 	{ "mechanism", required_argument, NULL, OPT_MECHANISM },
 	{ "raw-strings", no_argument, NULL, OPT_RAW_STRINGS },
+	{ "json", no_argument, NULL, OPT_JSON },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "ebpf", no_argument, NULL, OPT_EBPF },
 	{ "aggregate", no_argument, NULL, 'A' },
@@ -72,7 +74,7 @@ static const char usage_text[] =
 "              [-c CGROUP_PATH] [-n NAME] [-f MSG_FILTER] [-K] [-U] [-a] [-B]\n"
 "              [-I header] [-s SYM_FILE_LIST]\n"
 "              [--mechanism MECH[,MECH]]\n"
-"              [--raw-strings] [--dry-run] [--features]\n"
+"              [--json | --raw-strings] [--dry-run] [--features]\n"
 "              probe [probe ...]\n"
 "       etrace -l[v] [-p PID] [pattern ...]\n"
 "\n"
@@ -122,6 +124,8 @@ static const char usage_text[] =
 "  --raw-strings         print strings and process names as the traced process\n"
 "                        wrote them (default: control bytes and invalid UTF-8\n"
 "                        escaped as \\n, \\x1b, ...)\n"
+"  --json                print one JSON object per line for each event and one\n"
+"                        at the end with per-probe counts (see docs/json.md)\n"
 "  --dry-run             resolve and compile every probe, load nothing (with -v:\n"
 "                        print the programs)\n"
 "  --ebpf                as BCC: print the programs and exit (--dry-run -v)\n"
@@ -308,6 +312,9 @@ static bool handle_opt(int c, const char *arg, struct options *opt)
 	case OPT_RAW_STRINGS:
 		opt->raw_strings = true;
 		return true;
+	case OPT_JSON:
+		opt->json = true;
+		return true;
 	case OPT_DRY_RUN:
 		opt->dry_run = true;
 		return true;
@@ -349,6 +356,25 @@ static void bad_option(int c, int argc, char **argv)
 	} else {
 		pr_err("%s '%s' (try --help)", what, arg);
 	}
+}
+
+/*
+ * --json says everything an event has (time, CPU, addresses) whatever -t,
+ * -T, -u, -C or -a ask for; what it cannot honour is refused here.
+ */
+static bool check_json(const struct options *opt)
+{
+	if (!opt->json)
+		return true;
+	if (opt->raw_strings)
+		pr_err("--json cannot be used with --raw-strings: JSON strings are always escaped");
+	else if (opt->list_probes)
+		pr_err("--json cannot be used with -l: the listing is text");
+	else if (opt->list_features)
+		pr_err("--json cannot be used with --features: the list is text");
+	else
+		return true;
+	return false;
 }
 
 /* --help and --version succeed only if what they print was written. */
@@ -397,6 +423,8 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opt)
 		pr_err("only one of -p and -L may be specified");
 		return CLI_USAGE;
 	}
+	if (!check_json(opt))
+		return CLI_USAGE;
 	if (opt->list_features)
 		return optind < argc ? (pr_err("--features takes no probes"), CLI_USAGE) : CLI_RUN;
 	/* -l: the positional arguments are patterns, and there may be none. */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/utsname.h>
 #include <bpf/libbpf.h>
 
@@ -183,7 +184,10 @@ static int start(struct session *s)
 	s->start_mono_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	s->start_wall = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	s->start_wall_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	s->self = getpid();
+	if (prctl(PR_GET_NAME, s->self_comm))
+		s->self_comm[0] = '\0';
 	/* Lazy: kallsyms is read only when a stack or %K needs it. */
 	s->ksyms = ksyms__new("/proc/kallsyms");
 	s->ncpus = libbpf_num_possible_cpus();
@@ -225,12 +229,12 @@ static int start(struct session *s)
 int main(int argc, char **argv)
 {
 	struct session s;
+	bool started;
 	int ret;
 
 	/* Nothing we open later may become our stdout or stderr. */
 	ensure_std_fds();
 	session_init(&s);
-	s.backend = &text_backend;
 	switch (cli_parse(argc, argv, &s.opt)) {
 	case CLI_EXIT_OK:
 		return 0;
@@ -241,6 +245,7 @@ int main(int argc, char **argv)
 	case CLI_RUN:
 		break;
 	}
+	s.backend = output_backend(&s.opt);
 	libbpf_set_print(libbpf_quiet);
 	if (s.opt.list_features) {
 		features_print(&s);
@@ -257,16 +262,20 @@ int main(int argc, char **argv)
 		session_teardown(&s);
 		return 0;
 	}
+	started = !ret;
 	if (!ret)
 		ret = events_loop(&s);
 	events_stop(&s, ret ? STOP_ERROR : STOP_SIGNAL);
 	/* Losses are counted at the instant recording stops, not after detaching. */
 	teardown_stop_recording(&s);
+	/* Every count is final now: the backend's end goes out while detaching. */
+	if (started)
+		output_end(&s);
 	if (teardown_detach(&s) == TEARDOWN_HANDED_OFF) {
+		sink_flush(&s.out);
 		teardown_report(&s, true);
 		_exit(exit_code(ret));
 	}
-	output_end(&s);
 	teardown_flush_output(&s);
 	/* A closed stdout is how "| head" ends us: not an error; others are. */
 	if (s.out.err && s.out.err != EPIPE) {

@@ -105,6 +105,7 @@ static void probe_free(struct probe *p)
 	free(p->func_name);
 	free(p->func_symbol);
 	free(p->entry_vals);
+	sb_free(&p->out_spec);
 	free(p->layout.slots);
 	if (p->layout.fmt) {
 		fmt_free(p->layout.fmt);

@@ -58,6 +58,7 @@ struct options {
 	bool include_self;	/* -S */
 	bool bin_cmp;		/* -B */
 	bool raw_strings;	/* --raw-strings: print traced bytes unescaped */
+	bool json;		/* --json: one JSON object per line (output/json.c) */
 	bool dry_run;		/* --dry-run: compile, print (with -v), load nothing */
 	bool list_features;	/* --features: print what the kernel allows, exit */
 	bool list_probes;	/* -l: list what can be probed, exit */
@@ -101,6 +102,7 @@ struct probe_rt {
 	int *perf_fds;		/* perf events: closed after the links */
 	size_t nperf, perf_cap;
 	uint64_t seen;		/* events received */
+	uint64_t printed;	/* ... handed to the backend (after -n, -f and -M) */
 	uint64_t lost;		/* events the ring buffer could not take, read at stop */
 };
 
@@ -130,6 +132,7 @@ struct probe {
 	const struct expr **entry_vals;	/* return probe: $entry() operands, in slot order */
 	size_t nentry_vals;
 	struct layout layout;	/* the compiler's */
+	struct strbuf out_spec;	/* the output's own form of spec.raw (JSON), made on first use */
 	struct probe_rt rt;	/* the runtime's */
 };
 
@@ -177,8 +180,10 @@ struct session {
 	int cgroup_fd;		/* the -c directory, -1 if none */
 	int epoll_fd;
 	pid_t self;
+	char self_comm[16];	/* etrace's own process name, as -n sees it */
 	uint64_t start_mono_ns;
 	double start_wall;
+	uint64_t start_wall_ns;	/* CLOCK_REALTIME when start_mono_ns was taken */
 	long printed;		/* events printed, for -M */
 	enum stop_reason stop;	/* STOP_NONE while tracing */
 	uint64_t stop_mono_ns;	/* when tracing stopped */

@@ -301,20 +301,10 @@ bool parse_u64(const char *s, unsigned long long *out)
 
 /* --- strbuf --------------------------------------------------------------- */
 
-char *sb_reserve(struct strbuf *sb, size_t len)
+char *sb_grow(struct strbuf *sb, size_t len)
 {
-	/* Most appends fit: no call for them (this is on every printed field). */
-	if (sb->buf && len < sb->cap - sb->len)
-		return sb->buf + sb->len;
 	sb->buf = grow_array(sb->buf, &sb->cap, sb->len + len + 1, 1);
 	return sb->buf + sb->len;
-}
-
-void sb_append(struct strbuf *sb, const void *data, size_t len)
-{
-	memcpy(sb_reserve(sb, len), data, len);
-	sb->len += len;
-	sb->buf[sb->len] = '\0';
 }
 
 void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
@@ -349,10 +339,23 @@ void sb_append_u64(struct strbuf *sb, uint64_t v, unsigned int base, bool upper)
 	char tmp[24];
 	size_t n = sizeof(tmp);
 
-	do {
-		tmp[--n] = digits[v % base];
-		v /= base;
-	} while (v);
+	/* Constant divisors for the common bases: a multiply or shift, not a division. */
+	if (base == 10) {
+		do {
+			tmp[--n] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v);
+	} else if (base == 16) {
+		do {
+			tmp[--n] = digits[v & 15];
+			v >>= 4;
+		} while (v);
+	} else {
+		do {
+			tmp[--n] = digits[v % base];
+			v /= base;
+		} while (v);
+	}
 	sb_append(sb, tmp + n, sizeof(tmp) - n);
 }
 
@@ -392,10 +395,10 @@ void sb_free(struct strbuf *sb)
 }
 
 /*
- * Length of the valid UTF-8 sequence at @s (at most @n bytes) that is not
- * a C1 control character, or 0.
+ * Length of the valid UTF-8 sequence at @s (at most @n bytes), or 0: no
+ * overlong forms, no surrogates, nothing above U+10FFFF.
  */
-static size_t utf8_char(const unsigned char *s, size_t n)
+static size_t utf8_len(const unsigned char *s, size_t n)
 {
 	unsigned char c = s[0];
 	size_t len;
@@ -409,7 +412,6 @@ static size_t utf8_char(const unsigned char *s, size_t n)
 		len = 4;
 	else
 		return 0;
-	/* No overlong forms, no surrogates, nothing above U+10FFFF. */
 	if (c == 0xe0)
 		lo = 0xa0;
 	else if (c == 0xed)
@@ -418,14 +420,26 @@ static size_t utf8_char(const unsigned char *s, size_t n)
 		lo = 0x90;
 	else if (c == 0xf4)
 		hi = 0x8f;
-	else if (c == 0xc2)
-		lo = 0xa0;	/* U+0080..U+009F are C1 control characters */
 	if (len > n || s[1] < lo || s[1] > hi)
 		return 0;
 	for (size_t i = 2; i < len; i++)
 		if (s[i] < 0x80 || s[i] > 0xbf)
 			return 0;
 	return len;
+}
+
+/* A C1 control character (U+0080..U+009F): terminals may act on it. */
+static bool utf8_is_c1(const unsigned char *s, size_t len)
+{
+	return len == 2 && s[0] == 0xc2 && s[1] < 0xa0;
+}
+
+/* Length of the valid UTF-8 sequence at @s that is not a C1 control, or 0. */
+static size_t utf8_char(const unsigned char *s, size_t n)
+{
+	size_t len = utf8_len(s, n);
+
+	return utf8_is_c1(s, len) ? 0 : len;
 }
 
 static bool byte_is_plain(unsigned char c)
@@ -472,4 +486,76 @@ void sb_append_escaped(struct strbuf *sb, const char *s, size_t len, bool backsl
 	if (!sb->buf)
 		sb_reserve(sb, 0);
 	sb->buf[sb->len] = '\0';
+}
+
+/* Bytes a JSON string holds as they are: printable ASCII but '"' and '\\'. */
+static bool json_is_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+static void json_escape_u(struct strbuf *sb, unsigned int cp)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *p = sb_reserve(sb, 6);
+
+	p[0] = '\\';
+	p[1] = 'u';
+	for (int i = 0; i < 4; i++)
+		p[2 + i] = hex[(cp >> (12 - 4 * i)) & 0xf];
+	sb->len += 6;
+	sb->buf[sb->len] = '\0';
+}
+
+/* A valid UTF-8 sequence of @n bytes: C1 controls and U+2028/U+2029 escaped, the rest kept. */
+static void json_put_utf8(struct strbuf *sb, const unsigned char *s, size_t n)
+{
+	if (utf8_is_c1(s, n))
+		json_escape_u(sb, s[1]);
+	else if (n == 3 && s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0xa8 || s[2] == 0xa9))
+		json_escape_u(sb, 0x2000 | (s[2] & 0x3f));
+	else
+		sb_append(sb, s, n);
+}
+
+void sb_append_json_str(struct strbuf *sb, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, n;
+
+	sb_append(sb, "\"", 1);
+	while (i < len) {
+		size_t run = i;
+
+		while (run < len && json_is_plain(u[run]))
+			run++;
+		sb_append(sb, u + i, run - i);
+		if (run == len)
+			break;
+		i = run;
+		if (u[i] >= 0x80) {
+			n = utf8_len(u + i, len - i);
+			if (n) {
+				json_put_utf8(sb, u + i, n);
+				i += n;
+			} else {
+				/* Not UTF-8: U+REPLACEMENT CHARACTER for this one byte. */
+				sb_append(sb, "\xef\xbf\xbd", 3);
+				i++;
+			}
+			continue;
+		}
+		switch (u[i]) {
+		case '"': sb_append(sb, "\\\"", 2); break;
+		case '\\': sb_append(sb, "\\\\", 2); break;
+		case '\n': sb_append(sb, "\\n", 2); break;
+		case '\t': sb_append(sb, "\\t", 2); break;
+		case '\r': sb_append(sb, "\\r", 2); break;
+		case '\b': sb_append(sb, "\\b", 2); break;
+		case '\f': sb_append(sb, "\\f", 2); break;
+		default: json_escape_u(sb, u[i]); break;
+		}
+		i++;
+	}
+	sb_append(sb, "\"", 1);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Small helpers shared by every module: allocation that cannot fail
- * silently, messages on stderr, string utilities and the edit distance
+ * silently, messages on stderr, string utilities (escaping for a terminal
+ * and for JSON, one UTF-8 validator behind both) and the edit distance
  * behind "did you mean" suggestions.
  */
 #ifndef __ETRACE_UTIL_H
@@ -11,6 +12,7 @@
 #include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -81,7 +83,26 @@ struct strbuf {
 	size_t len, cap;
 };
 
-void sb_append(struct strbuf *sb, const void *data, size_t len);
+/* Make room for @len more bytes (the slow path of sb_reserve()). */
+char *sb_grow(struct strbuf *sb, size_t len);
+
+/* Make room for @len more bytes and return where they go (not counted yet). */
+static inline char *sb_reserve(struct strbuf *sb, size_t len)
+{
+	/* Most appends fit: no call for them (this is on every printed field). */
+	if (sb->buf && len < sb->cap - sb->len)
+		return sb->buf + sb->len;
+	return sb_grow(sb, len);
+}
+
+/* Inline: output appends many short pieces per event, often of constant length. */
+static inline void sb_append(struct strbuf *sb, const void *data, size_t len)
+{
+	memcpy(sb_reserve(sb, len), data, len);
+	sb->len += len;
+	sb->buf[sb->len] = '\0';
+}
+
 void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
@@ -90,8 +111,6 @@ void sb_append_u64(struct strbuf *sb, uint64_t v, unsigned int base, bool upper)
 void sb_append_i64(struct strbuf *sb, int64_t v);
 /* Spaces until what was appended since length @start is @width bytes long. */
 void sb_pad_to(struct strbuf *sb, size_t start, size_t width);
-/* Make room for @len more bytes and return where they go (not counted yet). */
-char *sb_reserve(struct strbuf *sb, size_t len);
 void sb_reset(struct strbuf *sb);
 void sb_free(struct strbuf *sb);
 
@@ -106,6 +125,16 @@ void sb_append_escaped(struct strbuf *sb, const char *s, size_t len, bool backsl
 
 /* Whether @len bytes of @s need sb_append_escaped() at all (fast path). */
 bool text_is_safe(const char *s, size_t len);
+
+/*
+ * Append @len bytes of untrusted text as a JSON string, quotes included.
+ * '"', '\\' and control bytes are escaped (\n, \t, \r, \b, \f, else
+ * \u00XX; DEL and the C1 controls U+0080..U+009F too), U+2028 and U+2029
+ * become \u2028 and \u2029 (line ends to JavaScript), other valid UTF-8 is
+ * kept, and each byte that is not part of valid UTF-8 becomes U+FFFD (the
+ * replacement character): the output is always valid UTF-8 and valid JSON.
+ */
+void sb_append_json_str(struct strbuf *sb, const char *s, size_t len);
 
 /* Read a whole (small, e.g. procfs/tracefs) file; NULL with errno on failure. */
 char *read_file(const char *path, size_t *len);

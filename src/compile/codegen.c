@@ -49,14 +49,29 @@ static void emit_cgroup_filter(struct cg *cg)
 	ir_jcond_imm(ir, BPF_JNE, r, 1, cg->out);
 }
 
+/*
+ * Whether etrace's own events need a test of their own: not when -n
+ * already rejects them (its name does not contain the -n text), which
+ * saves a helper call on every event -n rejects.
+ */
+static bool filter_self(const struct session *s)
+{
+	const char *name = s->opt.name_filter;
+
+	if (s->opt.include_self)
+		return false;
+	return !name || !*name || !s->self_comm[0] || strstr(s->self_comm, name);
+}
+
 /* Self, -p and -L: what decides by the thread alone. */
 static void emit_thread_filters(struct cg *cg)
 {
 	const struct options *o = &cg->s->opt;
 	struct ir *ir = cg->ir;
+	bool self = filter_self(cg->s);
 	int pt, v;
 
-	if (o->include_self && !o->pid && !o->tid)
+	if (!self && !o->pid && !o->tid)
 		return;
 	pt = ir_vreg(ir);
 	ir_comment(ir, "filters: self, -p, -L");
@@ -70,11 +85,11 @@ static void emit_thread_filters(struct cg *cg)
 		ir_alu_imm(ir, BPF_RSH, v, 32);
 		ir_jcond_imm(ir, BPF_JNE, v, o->tid, cg->out);
 	}
-	if (!o->include_self || o->pid) {
+	if (self || o->pid) {
 		v = ir_vreg(ir);
 		ir_mov(ir, v, pt);
 		ir_alu_imm(ir, BPF_RSH, v, 32);
-		if (!o->include_self)
+		if (self)
 			ir_jcond_imm(ir, BPF_JEQ, v, cg->s->self, cg->out);
 		if (o->pid)
 			ir_jcond_imm(ir, BPF_JNE, v, o->pid, cg->out);
@@ -246,8 +261,8 @@ static void emit_header(struct cg *cg)
 		ir_call(ir, BPF_FUNC_get_current_pid_tgid, v, 0, NULL);
 	}
 	ir_store(ir, 8, cg->rec, REC_OFF(pid_tgid), v);
-	/* Only -C prints the CPU: the field is left as reserved otherwise. */
-	if (cg->s->opt.print_cpu) {
+	/* Only -C and --json print the CPU: the field is left as reserved otherwise. */
+	if (cg->s->opt.print_cpu || cg->s->opt.json) {
 		v = ir_vreg(ir);
 		ir_call(ir, BPF_FUNC_get_smp_processor_id, v, 0, NULL);
 		ir_store(ir, 4, cg->rec, REC_OFF(cpu), v);
@@ -256,7 +271,8 @@ static void emit_header(struct cg *cg)
 		emit_func_ip(cg);
 	else if (cg->p->layout.records_base)
 		emit_file_base(cg, file_base_offset(cg));
-	if (cg->s->opt.timestamp) {
+	/* -T prints the time of reading; -t and --json that of the event. */
+	if (cg->s->opt.timestamp || cg->s->opt.json) {
 		v = ir_vreg(ir);
 		ir_call(ir, BPF_FUNC_ktime_get_ns, v, 0, NULL);
 		ir_store(ir, 8, cg->rec, REC_OFF(ts), v);

@@ -13,9 +13,15 @@
 /* The output side renders at most this many values per event. */
 #define MAX_VALUES 64
 
+const struct backend *output_backend(const struct options *opt)
+{
+	return opt->json ? &json_backend : &text_backend;
+}
+
 void output_header(struct session *s)
 {
-	s->backend->header(s);
+	if (s->backend->header)
+		s->backend->header(s);
 	sink_flush(&s->out);
 }
 
@@ -163,6 +169,17 @@ int output_user_frame(struct session *s, const struct event *ev, int i, char *bu
 				 buf, len);
 }
 
+void output_user_sym(struct session *s, const struct event *ev, int i, struct usym_info *out)
+{
+	const struct bpf_stack_build_id *b = ev->ubid ? &ev->ubid[i] : NULL;
+
+	if (b && b->status == BPF_STACK_BUILD_ID_VALID)
+		usyms_lookup_frame(s->usyms, (pid_t)(ev->h->pid_tgid >> 32), ev->ustack[i],
+				   b->build_id, BPF_BUILD_ID_SIZE, b->offset, out);
+	else
+		usyms_lookup_addr(s->usyms, (pid_t)(ev->h->pid_tgid >> 32), ev->ustack[i], out);
+}
+
 /* %U values: named in the process that recorded them. */
 static void name_user_addrs(struct session *s, struct event *ev, struct fmt_value *vals,
 			    char (*names)[256])
@@ -198,11 +215,14 @@ static bool decode(struct session *s, struct probe *p, const unsigned char *data
 		ev->values = vals;
 		if (s->usyms)
 			name_user_addrs(s, ev, vals, names);
-		fmt_render_values(l->fmt, vals, s->ksyms, s->opt.raw_strings, &s->msg);
+		fmt_render_values(l->fmt, vals, s->ksyms,
+				  s->opt.raw_strings || s->backend->escapes, &s->msg);
 	}
 	ev->msg = s->msg.buf ? s->msg.buf : "";
-	/* -f: a substring of the message as it is printed. */
-	if (s->opt.msg_filter && !strstr(ev->msg, s->opt.msg_filter))
+	ev->msg_len = s->msg.len;
+	/* -f: a substring of the message as it is printed (JSON: as msg holds it). */
+	if (s->opt.msg_filter &&
+	    !memmem(ev->msg, ev->msg_len, s->opt.msg_filter, strlen(s->opt.msg_filter)))
 		return false;
 	ev->func = func_column(s, p, h);
 	if (s->opt.kstack)
@@ -240,6 +260,7 @@ int output_event(struct session *s, const void *data, size_t size)
 	if (!decode(s, p, data, &ev, vals, names))
 		return 0;
 	s->backend->event(s, &ev);
+	p->rt.printed++;
 	if (s->opt.max_events && ++s->printed >= s->opt.max_events)
 		return 1;
 	return 0;

@@ -4,7 +4,8 @@
  * record (header, typed values, the function hit, the kernel stack from
  * the probed function down), applies -n and -f, counts toward -M, and
  * hands the event to the output backend the session uses. A backend only
- * decides how an event looks: BCC's text columns (text.c) for now.
+ * decides how an event looks: BCC's text columns (text.c) or one JSON
+ * object per line (json.c, --json). output_backend() is where one is chosen.
  */
 #ifndef __ETRACE_OUTPUT_H
 #define __ETRACE_OUTPUT_H
@@ -16,6 +17,7 @@
 #include "output/format.h"
 #include "runtime/record.h"
 #include "session.h"
+#include "sym/usym.h"
 
 /* One event, decoded. */
 struct event {
@@ -25,7 +27,12 @@ struct event {
 	const char *func;		/* FUNC: the probe's function, or the one hit */
 	const struct fmt_value *values;	/* one per conversion of the format */
 	size_t nvalues;
-	const char *msg;		/* the message, rendered (escaped unless --raw-strings) */
+	/*
+	 * The message, rendered: escaped for a terminal unless --raw-strings
+	 * or the backend escapes it itself (then it may hold NUL bytes: %c).
+	 */
+	const char *msg;
+	size_t msg_len;
 	/* Kernel stack (-K): frames from the probed function outwards. */
 	const __u64 *kstack;
 	int kstack_frames;
@@ -39,15 +46,27 @@ struct event {
 
 struct backend {
 	const char *name;
-	/* Before the first event (once every probe is attached). */
+	/*
+	 * The backend escapes what traced processes wrote itself: strings in
+	 * ev->values and ev->msg are the raw bytes.
+	 */
+	bool escapes;
+	/* Before the first event (once every probe is attached; may be NULL). */
 	void (*header)(struct session *s);
 	/* One event: append its output to s->out. */
 	void (*event)(struct session *s, const struct event *ev);
-	/* At the end of the run, after the last event (may be NULL). */
+	/*
+	 * At the end of the run, after the last event, once the per-probe
+	 * counts (seen, printed, lost) are final (may be NULL).
+	 */
 	void (*end)(struct session *s);
 };
 
 extern const struct backend text_backend;
+extern const struct backend json_backend;
+
+/* The backend the options ask for. */
+const struct backend *output_backend(const struct options *opt);
 
 void output_header(struct session *s);
 
@@ -62,5 +81,8 @@ void output_end(struct session *s);
 
 /* User frame @i of @ev as "sym+0xoff [module]" (build-id first, else the address). */
 int output_user_frame(struct session *s, const struct event *ev, int i, char *buf, size_t len);
+
+/* The same, as symbol, offset and module apart (valid until the next lookup). */
+void output_user_sym(struct session *s, const struct event *ev, int i, struct usym_info *out);
 
 #endif /* __ETRACE_OUTPUT_H */

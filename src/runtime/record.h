@@ -27,9 +27,9 @@
 
 struct rec_hdr {
 	__u32 probe_id;
-	__u32 cpu;		/* written only with -C */
+	__u32 cpu;		/* written only with -C or --json */
 	__u64 pid_tgid;		/* tgid << 32 | tid */
-	__u64 ts;		/* bpf_ktime_get_ns(), CLOCK_MONOTONIC */
+	__u64 ts;		/* bpf_ktime_get_ns(), CLOCK_MONOTONIC; only with -t or --json */
 	char comm[REC_COMM_LEN];
 	__s32 kstack_bytes;	/* bytes written by bpf_get_stack(), or -errno */
 	__s32 ustack_bytes;	/* user stack: bytes of addresses, or -errno */

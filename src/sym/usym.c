@@ -377,27 +377,22 @@ static void read_perf_map(struct uproc *p)
 	free(text);
 }
 
-/* --- formatting ------------------------------------------------------------------- */
+/* --- naming ------------------------------------------------------------------------ */
 
-static int put(char *buf, size_t len, const struct elf_sym *s, uint64_t vaddr,
-	       const char *module, bool show_module)
+/* Offset @off of file @f: its symbol, if any, and the file's name. */
+static void file_offset_info(const struct ufile *f, uint64_t off, struct usym_info *out)
 {
-	if (!s)
-		return snprintf(buf, len, "[unknown]%s%s%s", show_module ? " [" : "",
-				show_module ? module : "", show_module ? "]" : "");
-	return snprintf(buf, len, "%s+0x%" PRIx64 "%s%s%s", s->name, vaddr - s->addr,
-			show_module ? " [" : "", show_module ? module : "", show_module ? "]" : "");
-}
-
-/* Offset @off of file @f as "sym+0xoff [module]". */
-static int put_file_offset(const struct ufile *f, uint64_t off, bool module, char *buf,
-			   size_t len)
-{
+	const struct elf_sym *sym;
 	uint64_t vaddr;
 
+	*out = (struct usym_info){ .module = f->module };
 	if (!f->ok || elf_offset_to_vaddr(&f->elf, off, &vaddr))
-		return put(buf, len, NULL, 0, f->module, module);
-	return put(buf, len, elf_sym_at(&f->elf, vaddr), vaddr, f->module, module);
+		return;
+	sym = elf_sym_at(&f->elf, vaddr);
+	if (sym) {
+		out->sym = sym->name;
+		out->offset = vaddr - sym->addr;
+	}
 }
 
 static const struct umap *find_map(const struct uproc *p, uint64_t addr)
@@ -408,9 +403,8 @@ static const struct umap *find_map(const struct uproc *p, uint64_t addr)
 	return NULL;
 }
 
-/* @addr in @pid, as "sym+0xoff [module]"; -1 (nothing written) when nothing knows it. */
-static int lookup_addr(struct usyms *u, pid_t pid, uint64_t addr, bool module, char *buf,
-		       size_t len)
+/* @addr in @pid; false (and nothing filled in) when nothing knows it. */
+static bool lookup_addr(struct usyms *u, pid_t pid, uint64_t addr, struct usym_info *out)
 {
 	struct uproc *p = find_proc(u, pid, true);
 	struct umap *m = (struct umap *)find_map(p, addr);
@@ -422,30 +416,36 @@ static int lookup_addr(struct usyms *u, pid_t pid, uint64_t addr, bool module, c
 		read_maps(p);
 		m = (struct umap *)find_map(p, addr);
 	}
-	if (m && m->vdso && (f = vdso_file(u)) && f->ok)
-		return put_file_offset(f, addr - m->start, module, buf, len);
-	if (m && m->path && (f = m->file ? m->file : map_file(u, pid, m)))
-		return put_file_offset(f, addr - m->start + m->pgoff, module, buf, len);
+	if (m && m->vdso && (f = vdso_file(u)) && f->ok) {
+		file_offset_info(f, addr - m->start, out);
+		return true;
+	}
+	if (m && m->path && (f = m->file ? m->file : map_file(u, pid, m))) {
+		file_offset_info(f, addr - m->start + m->pgoff, out);
+		return true;
+	}
 	for (size_t i = 0; !m && i < p->nplaced; i++)
-		if (addr >= p->placed[i].start && addr < p->placed[i].end)
-			return put_file_offset(p->placed[i].file, addr - p->placed[i].start, module,
-					       buf, len);
+		if (addr >= p->placed[i].start && addr < p->placed[i].end) {
+			file_offset_info(p->placed[i].file, addr - p->placed[i].start, out);
+			return true;
+		}
 	/* Anonymous executable memory: JIT code, named by the perf map if there is one. */
 	if (!p->perf_read)
 		read_perf_map(p);
 	for (size_t i = 0; i < p->nperf; i++)
-		if (addr >= p->perf[i].start && addr < p->perf[i].start + p->perf[i].size)
-			return snprintf(buf, len, "%s+0x%" PRIx64 "%s", p->perf[i].name,
-					addr - p->perf[i].start, module ? " [perf-map]" : "");
-	return -1;
+		if (addr >= p->perf[i].start && addr < p->perf[i].start + p->perf[i].size) {
+			*out = (struct usym_info){ .sym = p->perf[i].name,
+						   .offset = addr - p->perf[i].start,
+						   .module = "perf-map" };
+			return true;
+		}
+	return false;
 }
 
-int usyms_format_addr(struct usyms *u, pid_t pid, uint64_t addr, bool module, char *buf,
-		      size_t len)
+void usyms_lookup_addr(struct usyms *u, pid_t pid, uint64_t addr, struct usym_info *out)
 {
-	int n = lookup_addr(u, pid, addr, module, buf, len);
-
-	return n >= 0 ? n : put(buf, len, NULL, 0, "unknown", false);
+	if (!lookup_addr(u, pid, addr, out))
+		*out = (struct usym_info){ 0 };
 }
 
 static bool same_id(const struct elf_file *e, const unsigned char *id, size_t idlen)
@@ -453,23 +453,36 @@ static bool same_id(const struct elf_file *e, const unsigned char *id, size_t id
 	return e->build_id_len == idlen && !memcmp(e->build_id, id, idlen);
 }
 
-int usyms_format_frame(struct usyms *u, pid_t pid, uint64_t addr, const unsigned char *id,
-		       size_t idlen, uint64_t off, char *buf, size_t len)
+/* Remember that nothing knows the file with this build-id: the next frame asks no disk. */
+static void add_unknown_file(struct usyms *u, const unsigned char *id, size_t idlen)
+{
+	struct ufile *f = xcalloc(1, sizeof(*f));
+
+	memcpy(f->elf.build_id, id, idlen);
+	f->elf.build_id_len = idlen;
+	u->files = grow_array(u->files, &u->files_cap, u->nfiles + 1, sizeof(*u->files));
+	u->files[u->nfiles++] = f;
+}
+
+void usyms_lookup_frame(struct usyms *u, pid_t pid, uint64_t addr, const unsigned char *id,
+			size_t idlen, uint64_t off, struct usym_info *out)
 {
 	char hex[2 * ELF_BUILD_ID_MAX + 1] = "", *path;
 	struct elf_file key = { .build_id_len = idlen };
 	struct ufile *f;
-	int n;
 
+	*out = (struct usym_info){ 0 };
 	for (size_t i = 0; i < u->nfiles; i++)
-		if (same_id(&u->files[i]->elf, id, idlen))
-			return put_file_offset(u->files[i], off, true, buf, len);
+		if (same_id(&u->files[i]->elf, id, idlen)) {
+			file_offset_info(u->files[i], off, out);
+			return;
+		}
 	/* The process's mappings name the file as it is called. */
-	if ((n = lookup_addr(u, pid, addr, true, buf, len)) >= 0)
-		return n;
+	if (lookup_addr(u, pid, addr, out))
+		return;
 	/* A file never seen mapped: its debug file, or an -s file, has the symbols. */
 	if (idlen < 2 || idlen > ELF_BUILD_ID_MAX)
-		return put(buf, len, NULL, 0, "unknown", false);
+		return;
 	memcpy(key.build_id, id, idlen);
 	elf_build_id_hex(&key, hex, sizeof(hex));
 	path = xasprintf("/usr/lib/debug/.build-id/%.2s/%s.debug", hex, hex + 2);
@@ -488,15 +501,40 @@ int usyms_format_frame(struct usyms *u, pid_t pid, uint64_t addr, const unsigned
 			f = add_file(u, u->symfiles[i], u->symfiles[i], 0, 0);
 		elf_free(&e);
 	}
-	if (!f) {
-		/* Remember that nothing is known, so the next frame asks no disk. */
-		f = xcalloc(1, sizeof(*f));
-		f->module = xstrdup("unknown");
-		memcpy(f->elf.build_id, id, idlen);
-		f->elf.build_id_len = idlen;
-		u->files = grow_array(u->files, &u->files_cap, u->nfiles + 1, sizeof(*u->files));
-		u->files[u->nfiles++] = f;
-		return put(buf, len, NULL, 0, "unknown", false);
-	}
-	return put_file_offset(f, off, true, buf, len);
+	if (f)
+		file_offset_info(f, off, out);
+	else
+		add_unknown_file(u, id, idlen);
+}
+
+/* --- formatting ------------------------------------------------------------------- */
+
+/* "sym+0xoff [module]", "sym+0xoff", "[unknown] [module]" or "[unknown]". */
+static int put(const struct usym_info *in, bool show_module, char *buf, size_t len)
+{
+	bool mod = show_module && in->module;
+
+	if (!in->sym)
+		return snprintf(buf, len, "[unknown]%s%s%s", mod ? " [" : "",
+				mod ? in->module : "", mod ? "]" : "");
+	return snprintf(buf, len, "%s+0x%" PRIx64 "%s%s%s", in->sym, in->offset,
+			mod ? " [" : "", mod ? in->module : "", mod ? "]" : "");
+}
+
+int usyms_format_addr(struct usyms *u, pid_t pid, uint64_t addr, bool module, char *buf,
+		      size_t len)
+{
+	struct usym_info in;
+
+	usyms_lookup_addr(u, pid, addr, &in);
+	return put(&in, module, buf, len);
+}
+
+int usyms_format_frame(struct usyms *u, pid_t pid, uint64_t addr, const unsigned char *id,
+		       size_t idlen, uint64_t off, char *buf, size_t len)
+{
+	struct usym_info in;
+
+	usyms_lookup_frame(u, pid, addr, id, idlen, off, &in);
+	return put(&in, true, buf, len);
 }

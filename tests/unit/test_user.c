@@ -638,6 +638,7 @@ UNIT_TEST(elf_refuses_what_it_cannot_read)
 UNIT_TEST(usym_placed_file_of_an_exited_process)
 {
 	struct usyms *u = usyms_new(NULL, 0);
+	struct usym_info in;
 	struct elf_file f;
 	const struct elf_sym *s;
 	char buf[256], err[128];
@@ -661,9 +662,16 @@ UNIT_TEST(usym_placed_file_of_an_exited_process)
 	CHECK_EQ_STR(buf, "malloc+0x4 [libc.so.6]");
 	usyms_format_addr(u, gone, base + off, false, buf, sizeof(buf));
 	CHECK_EQ_STR(buf, "malloc+0x0");
+	/* The same, apart. */
+	usyms_lookup_addr(u, gone, base + off + 4, &in);
+	CHECK_EQ_STR(in.sym, "malloc");
+	CHECK_EQ_INT(in.offset, 4);
+	CHECK_EQ_STR(in.module, "libc.so.6");
 	/* Outside the file: still unknown. */
 	usyms_format_addr(u, gone, base - 16, true, buf, sizeof(buf));
 	CHECK_EQ_STR(buf, "[unknown]");
+	usyms_lookup_addr(u, gone, base - 16, &in);
+	CHECK(!in.sym && !in.module && !in.offset);
 	/* A live process's maps are the truth: placing changes nothing. */
 	usyms_place_file(u, getpid(), LIBC, base);
 	usyms_format_addr(u, getpid(), base + off, true, buf, sizeof(buf));

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Escaping of untrusted text, the string buffer, and the non-blocking
- * output sink against a pipe whose reader does not read.
+ * Escaping of untrusted text (for terminals and JSON), the string buffer,
+ * and the non-blocking output sink against a pipe whose reader does not
+ * read.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -50,6 +51,62 @@ UNIT_TEST(util_escape)
 	CHECK(!text_is_safe("a\\c", 3));
 	CHECK(!text_is_safe("a\nc", 3));
 	CHECK(!text_is_safe("\xc3\xa9", 2));
+}
+
+static const char *json(const char *s, size_t len)
+{
+	static char out[512];
+	struct strbuf sb = { 0 };
+
+	sb_append_json_str(&sb, s, len);
+	snprintf(out, sizeof(out), "%s", sb.buf);
+	sb_free(&sb);
+	return out;
+}
+
+#define JSON(lit) json(lit, sizeof(lit) - 1)
+
+UNIT_TEST(util_json_string)
+{
+	CHECK_EQ_STR(JSON(""), "\"\"");
+	CHECK_EQ_STR(JSON("plain text 123 /x"), "\"plain text 123 /x\"");
+	CHECK_EQ_STR(JSON("say \"hi\""), "\"say \\\"hi\\\"\"");
+	CHECK_EQ_STR(JSON("C:\\dir\\"), "\"C:\\\\dir\\\\\"");
+	CHECK_EQ_STR(JSON("a\nb\tc\rd\be\ff"), "\"a\\nb\\tc\\rd\\be\\ff\"");
+	/* Other control bytes, NUL and DEL as \u00XX. */
+	CHECK_EQ_STR(JSON("\x1b[2J\x07\x01\x1f\x7f"), "\"\\u001b[2J\\u0007\\u0001\\u001f\\u007f\"");
+	CHECK_EQ_STR(JSON("a\0b"), "\"a\\u0000b\"");
+	/* Valid UTF-8 is kept: 2, 3 and 4 bytes. */
+	CHECK_EQ_STR(JSON("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"),
+		     "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
+	/* C1 controls escaped; U+00A0 kept. */
+	CHECK_EQ_STR(JSON("\xc2\x9b\xc2\x80\xc2\xa0"), "\"\\u009b\\u0080\xc2\xa0\"");
+	/* U+2028 and U+2029 end lines in JavaScript; U+2027 and U+202A are kept. */
+	CHECK_EQ_STR(JSON("a\xe2\x80\xa8" "b\xe2\x80\xa9" "c\xe2\x80\xa7\xe2\x80\xaa"),
+		     "\"a\\u2028b\\u2029c\xe2\x80\xa7\xe2\x80\xaa\"");
+	/* Invalid UTF-8: one U+FFFD per byte. */
+	CHECK_EQ_STR(JSON("a\xff" "b"), "\"a\xef\xbf\xbd" "b\"");
+	CHECK_EQ_STR(JSON("\xc0\xaf"), "\"\xef\xbf\xbd\xef\xbf\xbd\"");
+	CHECK_EQ_STR(JSON("\xed\xa0\x80"), "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
+	CHECK_EQ_STR(JSON("\xf4\x90\x80\x80"),
+		     "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
+	/* A character cut at the end, a lone continuation byte. */
+	CHECK_EQ_STR(JSON("x\xe2\x82"), "\"x\xef\xbf\xbd\xef\xbf\xbd\"");
+	CHECK_EQ_STR(JSON("\x80z"), "\"\xef\xbf\xbdz\"");
+	/* Only @len bytes are read. */
+	CHECK_EQ_STR(json("abc\"def", 3), "\"abc\"");
+}
+
+UNIT_TEST(util_json_string_appends)
+{
+	struct strbuf sb = { 0 };
+
+	sb_append(&sb, "{\"k\":", 5);
+	sb_append_json_str(&sb, "v\n", 2);
+	sb_append(&sb, "}", 1);
+	CHECK_EQ_STR(sb.buf, "{\"k\":\"v\\n\"}");
+	CHECK_EQ_INT(sb.len, strlen(sb.buf));
+	sb_free(&sb);
 }
 
 UNIT_TEST(util_strbuf)
