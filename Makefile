@@ -12,13 +12,33 @@
 # make bench-options  what -n (in the kernel) saves, and -l against bpftrace -l
 # make bench-aggregate  what -A costs per event against bpftrace's count()
 # make fuzz       libFuzzer (clang) on the spec parser for FUZZ_SECONDS (default 60)
+# make ARCH=arm64 the same static build for aarch64 in build-arm64/ (cross compiler and
+#                 Debian's arm64 libraries; make deps ARCH=arm64 installs them)
+# make check-arm64  the arm64 build, its unit tests under qemu-user and its VM lab
 
 VERSION := 0.1.0
 PREFIX ?= /usr/local
-BUILD ?= build
-CC ?= gcc
 SAN ?= 0
 V ?= 0
+
+# ARCH=arm64: cross-build for aarch64 with Debian's cross compiler and the
+# static archives of Debian's arm64 packages (multiarch). Unset: a native build.
+ARCH ?=
+ifeq ($(ARCH),arm64)
+ifeq ($(SAN),1)
+$(error SAN=1 needs a native build (the sanitizer runtimes are not cross-built))
+endif
+CROSS ?= aarch64-linux-gnu-
+CC := $(CROSS)gcc
+AR := $(CROSS)ar
+BUILD ?= build-arm64
+# Unit tests run under user-mode emulation.
+RUN_TARGET := qemu-aarch64-static
+else ifneq ($(ARCH),)
+$(error ARCH=$(ARCH): only ARCH=arm64 is known (unset for a native build))
+endif
+BUILD ?= build
+CC ?= gcc
 
 ifeq ($(V),1)
 Q :=
@@ -72,10 +92,15 @@ UCC = $(CC) -g -fno-omit-frame-pointer -Wall -Wextra -Werror
 ULIBS = -L$(UDIR) -lufunc -ldl -Wl,--disable-new-dtags,-rpath,'$$ORIGIN'
 USER_PROGS := $(addprefix $(UDIR)/,libufunc.so libufunc_dl.so ufunc ufunc-O0 ufunc-nopie \
 	ufunc-clang ufunc-lld ufunc-stripped ufunc-minidebug ufunc-static usdt usdt-O0 usdt-clang usdt-static jit)
+ifeq ($(ARCH),arm64)
+# Only the static fixtures: they are what the VM lab's busybox guest can run.
+USER_PROGS := $(filter %-static,$(USER_PROGS))
+endif
 
 
 .PHONY: all deps run check unit runtime vm-check vm-shell install bench bench-detach bench-soak bench-user bench-options bench-aggregate clean \
-	fuzz-driver fuzz fuzz-deps deb deb-deps deb-check
+	fuzz-driver fuzz fuzz-deps deb deb-deps deb-check deps-arm64 check-arm64 vm-check-arm64 \
+	bench-arm64
 .DELETE_ON_ERROR:
 
 all: $(ETRACE) $(RUNNER) $(PROGS) $(USER_PROGS)
@@ -93,8 +118,23 @@ FUZZ_DEPS := clang
 # needs lintian (heavy: installed by make check and make deb-check only) and
 # man-db (man -w finds the installed page).
 DEB_DEPS := lintian man-db
-deps:
+# ARCH=arm64 (and check-arm64): the cross compiler, Debian's arm64 libraries
+# (static archives; the arm64 architecture is added to dpkg for them, only
+# then), sys/sdt.h for aarch64, QEMU for the aarch64 VM lab and for the unit
+# tests under user-mode emulation. The lab downloads the arm64 kernels and
+# busybox itself (busybox-static:arm64 cannot be installed beside amd64's).
+DEPS_ARM64 := gcc-aarch64-linux-gnu libc6-dev-arm64-cross libc6-dev:arm64 libbpf-dev:arm64 \
+	libelf-dev:arm64 zlib1g-dev:arm64 liblzma-dev:arm64 systemtap-sdt-dev:arm64 \
+	qemu-system-arm qemu-user-static
+deps: $(if $(filter arm64,$(ARCH)),deps-arm64)
 	@$(call install_missing,$(DEPS))
+
+deps-arm64:
+	@if ! dpkg --print-foreign-architectures | grep -qx arm64; then \
+		echo "dpkg --add-architecture arm64 (for Debian's arm64 libraries)"; \
+		dpkg --add-architecture arm64; \
+	fi
+	@$(call install_missing,$(DEPS_ARM64))
 
 deb-deps:
 	@$(call install_missing,$(DEB_DEPS))
@@ -118,7 +158,7 @@ $(BUILD)/obj/%.o: %.c
 
 $(BUILD)/libetrace.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(ETRACE): $(MAIN_OBJ) $(BUILD)/libetrace.a
 	$(call msg,LINK,$@)
@@ -186,6 +226,7 @@ $(UDIR)/ufunc-minidebug: $(UDIR)/ufunc
 	objcopy --add-section .gnu_debugdata=$$t/mini.xz $$t/out; \
 	mv $$t/out $@; rm -rf $$t
 $(UDIR)/ufunc-static: tests/progs/user/ufunc.c tests/progs/user/libufunc.c
+	@mkdir -p $(dir $@)
 	$(call msg,CC,$@)
 	$(Q)$(UCC) -O1 -static -DNO_DLOPEN -o $@ $^
 $(UDIR)/usdt: tests/progs/user/usdt.c
@@ -198,6 +239,7 @@ $(UDIR)/usdt-clang: tests/progs/user/usdt.c
 	$(call msg,CLANG,$@)
 	$(Q)clang -g -O2 -o $@ $<
 $(UDIR)/usdt-static: tests/progs/user/usdt.c
+	@mkdir -p $(dir $@)
 	$(call msg,CC,$@)
 	$(Q)$(UCC) -O2 -static -o $@ $<
 $(UDIR)/jit: tests/progs/user/jit.c
@@ -211,7 +253,7 @@ run: deps $(ETRACE)
 	timeout -s INT 10 $(ETRACE) $(ARGS); rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 124 ]
 
 unit: $(BUILD)/unit-tests
-	$(BUILD)/unit-tests tests/unit
+	$(RUN_TARGET) $(BUILD)/unit-tests tests/unit
 
 runtime: all deb
 	ETRACE_DEB=$(abspath $(DEB)) $(RUNNER) --etrace $(ETRACE) --progs $(BUILD)/progs \
@@ -223,9 +265,25 @@ ifeq ($(SAN),1)
 VM_BUILD_ENV := ETRACE_VM_BUILD=build
 endif
 check: deps deb-deps
+	$(Q)$(MAKE) --no-print-directory deps-arm64
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/unit-tests $(BUILD)/fuzz-driver deb
 	$(if $(VM_BUILD_ENV),$(Q)$(MAKE) --no-print-directory SAN=0 all)
-	$(Q)$(VM_BUILD_ENV) ETRACE_DEB=$(abspath $(DEB)) tests/check.sh $(BUILD)
+	$(Q)$(MAKE_ARM64) all $(ARM64_BUILD)/unit-tests
+	$(Q)$(VM_BUILD_ENV) $(ARM64_ENV) ETRACE_DEB=$(abspath $(DEB)) tests/check.sh $(BUILD)
+
+# The arm64 build beside the native one, whatever ARCH, BUILD and SAN say
+# (check, check-arm64, bench-arm64): its unit tests run under qemu-aarch64,
+# and tests/check.sh runs its VM lab (Debian's arm64 6.1 and 6.12, about
+# 2 minutes) after the x86-64 one.
+ARM64_BUILD := build-arm64
+MAKE_ARM64 = $(MAKE) --no-print-directory ARCH=arm64 SAN=0 BUILD=$(ARM64_BUILD)
+ARM64_ENV = ETRACE_ARM64_BUILD=$(ARM64_BUILD)
+
+check-arm64: deps
+	$(Q)$(MAKE) --no-print-directory deps-arm64
+	$(Q)$(MAKE_ARM64) all $(ARM64_BUILD)/unit-tests
+	qemu-aarch64-static $(ARM64_BUILD)/unit-tests tests/unit
+	tests/vm/lab.sh check $(ARM64_BUILD)
 
 vm-check: all
 	tests/vm/lab.sh check $(BUILD)
@@ -246,6 +304,9 @@ install: $(ETRACE)
 ifeq ($(SAN),1)
 deb:
 	$(Q)$(MAKE) --no-print-directory SAN=0 deb
+else ifeq ($(ARCH),arm64)
+deb:
+	@echo "make deb packages the native build only (not ARCH=arm64)" >&2; exit 2
 else
 deb: $(DEB)
 
@@ -263,6 +324,13 @@ deb-check: deb-deps deb $(RUNNER)
 bench: deps all
 	bench/startup.sh $(BENCH_ARGS) $(ETRACE)
 	bench/overhead.sh $(BENCH_ARGS) $(ETRACE)
+
+# bench-arm64: the arm64 binary's size and its start-up on kernel functions
+# in the arm64 VM lab (6.1: kprobes only; 6.12: fentry too).
+bench-arm64: deps
+	$(Q)$(MAKE) --no-print-directory deps-arm64
+	$(Q)$(MAKE_ARM64) all
+	bench/arm64.sh $(ARM64_BUILD)
 
 # Longer runs, not part of `make bench`: attaching and detaching 1, 50 and 700
 # tracepoints against bpftrace (about 6 minutes), and a 10-minute soak with a
@@ -319,6 +387,6 @@ fuzz: $(FUZZ_BUILD)/fuzz-spec
 		-artifact_prefix=$(FUZZ_BUILD)/crashes/ $(FUZZ_ARGS) $(FUZZ_BUILD)/corpus
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-arm64
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -5,7 +5,8 @@
 #
 # Runs the unit tests, a short deterministic run of the spec fuzzer
 # (tests/fuzz), the runtime cases and (unless ETRACE_SKIP_VM is set
-# or tests/vm/lab.sh is missing) the VM lab, showing each suite's output as
+# or tests/vm/lab.sh is missing) the VM lab, then those of the arm64 build
+# in ETRACE_ARM64_BUILD if set (below), showing each suite's output as
 # it runs. Each suite's last "N passed, N failed[, N skipped]" line is its
 # result; the results are summed and the very last line printed is
 # "N passed, N failed, N skipped". Exits 1 if any suite failed, exited
@@ -76,6 +77,14 @@ if [ -x tests/vm/lab.sh ] && [ -z "${ETRACE_SKIP_VM:-}" ]; then
 	# The VM image needs static binaries: under SAN=1 the Makefile points
 	# ETRACE_VM_BUILD at the normal (static) build.
 	run_suite vm tests/vm/lab.sh check "${ETRACE_VM_BUILD:-$BUILD}"
+fi
+# ETRACE_ARM64_BUILD: an aarch64 build too (make check sets it):
+# its unit tests under qemu-aarch64, its VM lab on Debian's arm64 kernels.
+if [ -n "${ETRACE_ARM64_BUILD:-}" ]; then
+	run_suite unit-arm64 qemu-aarch64-static "$ETRACE_ARM64_BUILD/unit-tests" tests/unit
+	if [ -x tests/vm/lab.sh ] && [ -z "${ETRACE_SKIP_VM:-}" ]; then
+		run_suite vm-arm64 tests/vm/lab.sh check "$ETRACE_ARM64_BUILD"
+	fi
 fi
 
 echo "=== summary"

@@ -7,6 +7,8 @@
  * eight bytes each, in that order. The unit tests compare these offsets
  * with the kernel's own BTF.
  */
+#include <elf.h>
+
 #include "arch/arch.h"
 
 enum {
@@ -54,13 +56,18 @@ static const struct arch_syscall_abi syscalls[] = {
 
 const struct arch arch_x86_64 = {
 	.name = "x86_64",
+	.uname = "x86_64",
+	.elf_machine = EM_X86_64,
+	.usdt_syntax = ARCH_ASM_ATT,
 	.regs_size = PT_REGS_SIZE,
 	.args = { DI, SI, DX, CX, R8, R9 },
 	.ret = AX,
 	.ip = IP,
 	.sp = SP,
 	.fp = BP,
+	.entry_ret = -1,		/* call pushed it */
 	.kprobe_ip_bias = 1,
+	.insn_align = 1,		/* 1 to 15 bytes: only the kernel can tell */
 	.user_top = 1ull << 56,		/* 5-level paging; 47 bits with 4 */
 	.syscalls = syscalls,
 	.nsyscalls = sizeof(syscalls) / sizeof(syscalls[0]),

@@ -295,8 +295,11 @@ static void emit_header(struct cg *cg)
 	ir_call(ir, BPF_FUNC_get_current_comm, -1, 2, args);
 }
 
-/* bpf_get_stack(ctx, rec + off, size, flags), its result stored at header offset @result. */
-static void emit_get_stack(struct cg *cg, int off, int size, int flags, int result)
+/*
+ * bpf_get_stack(ctx, rec + off, size, flags), its result stored at header
+ * offset @result; returns the vreg holding it.
+ */
+static int emit_get_stack(struct cg *cg, int off, int size, int flags, int result)
 {
 	struct ir *ir = cg->ir;
 	int args[4], n = ir_vreg(ir);
@@ -309,32 +312,78 @@ static void emit_get_stack(struct cg *cg, int off, int size, int flags, int resu
 	ir_mov_imm(ir, args[3], flags);
 	ir_call(ir, BPF_FUNC_get_stack, n, 4, args);
 	ir_store(ir, 4, cg->rec, (int16_t)result, n);
-}
-
-static void emit_kstack(struct cg *cg)
-{
-	ir_comment(cg->ir, "kernel stack into the record");
-	emit_get_stack(cg, (int)sizeof(struct rec_hdr) + cg->p->layout.values_size,
-		       REC_STACK_BYTES, 0, REC_OFF(kstack_bytes));
+	return n;
 }
 
 /*
- * At a function's first instruction the return address is at the stack
- * pointer: read it (bpf_probe_read_user zeroes it on a fault). Elsewhere 0.
+ * The kernel stack. Where the walk misses the probed function's caller
+ * (arm64 kprobes at its entry: the walk starts from the frame pointer,
+ * still the caller's, and the caller's own return address is only in the
+ * link register), the walk is written one frame further on, and its first
+ * frame is moved back to make room for the caller after it.
+ */
+static void emit_kstack(struct cg *cg)
+{
+	struct sinfo si = { .res = RES_LOC, .ty = { .kind = TY_INT, .size = 8 } };
+	int off = (int)sizeof(struct rec_hdr) + cg->p->layout.values_size;
+	struct ir *ir = cg->ir;
+	int n, first, done;
+	struct val v;
+
+	if (cg->p->prov->kstack_caller)
+		cg->p->prov->kstack_caller(cg->p, &si.loc);
+	else
+		si.loc.kind = LOC_NONE;
+	ir_comment(ir, "kernel stack into the record");
+	if (si.loc.kind != LOC_CTX) {
+		emit_get_stack(cg, off, REC_STACK_BYTES, 0, REC_OFF(kstack_bytes));
+		return;
+	}
+	n = emit_get_stack(cg, off + 8, REC_STACK_BYTES - 8, 0, REC_OFF(kstack_bytes));
+	done = ir_label(ir);
+	ir_jcond_imm(ir, BPF_JSLE, n, 0, done);
+	ir_comment(ir, "the caller, from its register, as the second frame");
+	first = ir_vreg(ir);
+	ir_load(ir, 8, first, cg->rec, (int16_t)(off + 8));
+	ir_store(ir, 8, cg->rec, (int16_t)off, first);
+	v = cg_loc_value(cg, &si);
+	ir_store(ir, 8, cg->rec, (int16_t)(off + 8), cg_int_reg(cg, &v));
+	ir_alu_imm(ir, BPF_ADD, n, 8);
+	ir_store(ir, 4, cg->rec, REC_OFF(kstack_bytes), n);
+	ir_bind(ir, done);
+}
+
+/*
+ * At a function's first instruction the return address is in a register
+ * (arm64's link register) or at the stack pointer (x86): record it
+ * (bpf_probe_read_user zeroes it on a fault). Elsewhere 0.
  */
 void cg_entry_ret(struct cg *cg, int base, int off)
 {
 	struct sinfo si = { .res = RES_LOC, .ty = { .kind = TY_INT, .size = 8 } };
 	struct ir *ir = cg->ir;
+	struct loc ret;
 	int args[3];
 	struct val v;
 
-	if (!cg->p->ustack_at_entry || !cg->p->prov->ctx_reg) {
+	if (cg->p->ustack_at_entry && cg->p->prov->entry_ret)
+		cg->p->prov->entry_ret(cg->p, &ret);
+	else
+		ret.kind = LOC_NONE;
+	if (ret.kind == LOC_CTX) {
+		ir_comment(ir, "the return address in its register");
+		si.loc = ret;
+		v = cg_loc_value(cg, &si);
+		ir_store(ir, 8, base, (int16_t)off, cg_int_reg(cg, &v));
+		return;
+	}
+	if (ret.kind != LOC_MEM || ret.base < 0) {
 		ir_store_imm(ir, 8, base, (int16_t)off, 0);
 		return;
 	}
 	ir_comment(ir, "the return address at the stack pointer");
-	cg->p->prov->ctx_reg(cg->p, "sp", &si.loc);
+	si.loc = (struct loc){ .kind = LOC_CTX, .size = 8, .off = ret.base, .base = -1,
+			       .index = -1 };
 	v = cg_loc_value(cg, &si);
 	args[0] = ir_vreg(ir);
 	ir_mov(ir, args[0], base);
@@ -342,6 +391,8 @@ void cg_entry_ret(struct cg *cg, int base, int off)
 	args[1] = ir_vreg(ir);
 	ir_mov_imm(ir, args[1], 8);
 	args[2] = cg_int_reg(cg, &v);
+	if (ret.disp)
+		ir_alu_imm(ir, BPF_ADD, args[2], (int32_t)ret.disp);
 	ir_call(ir, BPF_FUNC_probe_read_user, -1, 3, args);
 }
 

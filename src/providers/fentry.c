@@ -43,6 +43,9 @@ static int module_btf_fd(const char *module)
 	return -ENOENT;
 }
 
+/* The kernel's own "not supported" (ENOTSUPP), which errno.h does not name. */
+#define ENOTSUPP 524
+
 /*
  * The trampoline's context is an array of 8-byte slots, one per argument
  * and two for a struct or union of 9 to 16 bytes passed by value, then the
@@ -145,9 +148,10 @@ static int fentry_one(struct session *s, struct probe *p, size_t i)
 		int err = errno;
 
 		/* Refused for any function: not worth trying for the next probe. */
-		if (err == EPERM || err == EOPNOTSUPP)
+		if (err == EPERM || err == EOPNOTSUPP || err == ENOTSUPP)
 			feature_set(s, FEAT_FENTRY, false);
-		kfunc_note(p, "fentry: the kernel refused to attach (%s)", strerror(err));
+		kfunc_note(p, "fentry: the kernel refused to attach (%s)",
+			   err == ENOTSUPP ? "not supported by this kernel" : strerror(err));
 		return KF_FALLBACK;
 	}
 	probe_add_link(p, fd);

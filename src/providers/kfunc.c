@@ -402,6 +402,13 @@ static int kfunc_resolve(struct session *s, struct probe *p)
 	}
 	k->is_return = ps->type == 'r';
 	k->uses_regs = spec_reads_regs(ps);
+	if (ps->has_offset && ps->offset % (unsigned)arch_current()->insn_align) {
+		pr_err("probe %d, column %d: offset 0x%llx is not at an instruction boundary of "
+		       "%s (%s instructions are %d bytes)", ps->index, ps->function_col,
+		       (unsigned long long)ps->offset, ps->function, arch_current()->name,
+		       arch_current()->insn_align);
+		return ERR_USAGE;
+	}
 	if (has_glob(ps->function)) {
 		if (ps->has_offset) {
 			pr_err("probe %d, column %d: an offset cannot be used with a pattern",
@@ -557,6 +564,25 @@ static void kf_ctx_reg(const struct probe *p, const char *name, struct loc *out)
 		return;
 	}
 	loc_ctx(out, r->off + r->shift / 8, r->size);
+}
+
+/*
+ * A kprobe at a function's first instruction on arm64: the caller is in the
+ * link register, and the kernel's stack walk (from the frame pointer) skips
+ * it. x86's walk reads the return address the call pushed: nothing to add.
+ * fentry's trampoline builds the frames itself.
+ */
+static void kf_kstack_caller(const struct probe *p, struct loc *out)
+{
+	const struct kfunc *k = kf(p);
+	const struct arch *a = arch_current();
+
+	if (a->entry_ret < 0 || k->is_return || p->spec.has_offset ||
+	    (k->mech != KMECH_KPROBE && k->mech != KMECH_KPROBE_LEGACY)) {
+		loc_none(out, "the stack walk has the caller");
+		return;
+	}
+	loc_ctx(out, a->entry_ret, 8);
 }
 
 static const char *kf_function(const struct probe *p)
@@ -827,6 +853,7 @@ const struct provider kfunc_provider = {
 	.retval = kf_retval,
 	.func_ip = kf_func_ip,
 	.ctx_reg = kf_ctx_reg,
+	.kstack_caller = kf_kstack_caller,
 	.function = kf_function,
 	.describe = kf_describe,
 	.list = kfunc_list,

@@ -107,6 +107,19 @@ struct provider {
 	void (*func_ip)(const struct probe *p, struct loc *out);
 	/* A register the probe saw, by name (ctx->dx). */
 	void (*ctx_reg)(const struct probe *p, const char *name, struct loc *out);
+	/*
+	 * Where the return address is at a function's first instruction
+	 * (p->ustack_at_entry): a register (LOC_CTX), or memory at a
+	 * register (LOC_MEM: the stack pointer). Optional.
+	 */
+	void (*entry_ret)(const struct probe *p, struct loc *out);
+	/*
+	 * The caller of the probed kernel function when the kernel's stack
+	 * walk misses it (LOC_CTX: arm64 kprobes at a function's entry,
+	 * where the caller is only in the link register), else LOC_NONE.
+	 * Optional.
+	 */
+	void (*kstack_caller)(const struct probe *p, struct loc *out);
 	/* Why "ctx" means nothing in this kind of probe, or NULL: it is the context. */
 	const char *ctx_unavailable;
 	/* The one kernel function the program is for (BTF types), or NULL. */

@@ -111,6 +111,13 @@ static int add_loc(struct probe *p, struct uprobe *u, const struct elf_sym *sym)
 	const struct probe_spec *ps = &p->spec;
 	uint64_t vaddr = sym->addr + ps->offset, off;
 
+	if (ps->has_offset && ps->offset % (unsigned)arch_current()->insn_align) {
+		pr_err("probe %d, column %d: offset 0x%llx is not at an instruction boundary of "
+		       "%s (%s instructions are %d bytes)", ps->index, ps->function_col,
+		       (unsigned long long)ps->offset, u->what, arch_current()->name,
+		       arch_current()->insn_align);
+		return ERR_USAGE;
+	}
 	if (ps->has_offset && sym->size && ps->offset >= sym->size) {
 		pr_err("probe %d, column %d: offset 0x%llx is beyond the end of %s (%llu bytes)",
 		       ps->index, ps->function_col, (unsigned long long)ps->offset, u->what,
@@ -248,6 +255,7 @@ const struct provider uprobe_provider = {
 	.arg = uprobe_arg,
 	.retval = uprobe_retval,
 	.ctx_reg = user_ctx_reg,
+	.entry_ret = user_entry_ret,
 	.describe = user_describe,
 	.file = user_file,
 	.probe_offset = user_probe_offset,

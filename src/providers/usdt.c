@@ -117,13 +117,14 @@ static void usdt_arg(const struct probe *p, int n, bool param, struct loc *out)
 	char *args = xstrdup(note->args), *save = NULL, *tok;
 	int i = 0;
 
-	for (tok = strtok_r(args, " \t", &save); tok && ++i < n; tok = strtok_r(NULL, " \t", &save))
+	for (tok = usdt_arg_next(args, &save); tok && ++i < n; tok = usdt_arg_next(NULL, &save))
 		;
 	if (!tok)
 		loc_none(out, "USDT probe %s:%s has %d argument%s, there is no arg%d",
 			 note->provider, note->name, i, i == 1 ? "" : "s", n);
 	else
-		usdt_parse_arg(tok, &(struct usdt_arg_env){ .file = u->path,
+		usdt_parse_arg(tok, &(struct usdt_arg_env){ .arch = arch_by_machine(u->elf.machine),
+							    .file = u->path,
 							    .pic = u->elf.type != 2 /* ET_EXEC */,
 							    .pc = note->pc, .sym_addr = sym_addr,
 							    .arg = u->path }, out);

@@ -10,6 +10,7 @@
 #include <linux/perf_event.h>
 
 #include "arch/arch.h"
+#include "providers/usdt_arg.h"
 #include "providers/user.h"
 #include "runtime/features.h"
 #include "runtime/tracefs.h"
@@ -310,6 +311,25 @@ void user_ctx_reg(const struct probe *p, const char *name, struct loc *out)
 	out->user_ptr = true;
 }
 
+void user_entry_ret(const struct probe *p, struct loc *out)
+{
+	const struct arch *a = arch_current();
+
+	memset(out, 0, sizeof(*out));
+	out->size = 8;
+	out->base = out->index = -1;
+	out->scale = 1;
+	out->user_ptr = true;
+	if (a->entry_ret >= 0) {
+		out->kind = LOC_CTX;
+		out->off = a->entry_ret;
+	} else {
+		out->kind = LOC_MEM;
+		out->base = a->sp;
+		out->mem_user = true;
+	}
+}
+
 /* --- listing ------------------------------------------------------------------ */
 
 /* -lv for a USDT probe: its arguments as the note gives them. */
@@ -319,7 +339,7 @@ static char *usdt_details(const struct elf_usdt *n)
 	struct strbuf sb = { 0 };
 	int i = 0;
 
-	for (char *tok = strtok_r(args, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+	for (char *tok = usdt_arg_next(args, &save); tok; tok = usdt_arg_next(NULL, &save)) {
 		long size = strchr(tok, '@') ? strtol(tok, NULL, 10) : 8;
 
 		long bytes = size < 0 ? -size : size;

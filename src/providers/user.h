@@ -71,5 +71,6 @@ long long user_probe_offset(const struct probe *p);
 void user_describe(const struct probe *p, char *buf, size_t len);
 const char *user_file(const struct probe *p);
 void user_ctx_reg(const struct probe *p, const char *name, struct loc *out);
+void user_entry_ret(const struct probe *p, struct loc *out);
 
 #endif /* __ETRACE_USER_H */

@@ -51,12 +51,22 @@ static bool loads(enum bpf_prog_type type, enum bpf_attach_type attach, __u32 bt
 	return true;
 }
 
-/* fentry: a program for a function every kernel has, loaded, not attached. */
+/*
+ * fentry: a program for a function every kernel has, loaded, not attached.
+ * Its trampoline is called from the function through ftrace's direct calls:
+ * a kernel without them (arm64 before 6.5, as Debian's 6.1) loads fentry
+ * programs and refuses to attach them (ENOTSUPP). Whether it has them shows
+ * in its BTF, as the function that registers one.
+ */
 static bool probe_fentry(struct session *s)
 {
 	struct btf *btf = ktypes_vmlinux(s);
 	int id = btf ? btf__find_by_name_kind(btf, "vfs_read", BTF_KIND_FUNC) : -1;
 
+	if (!btf || (btf__find_by_name_kind(btf, "register_ftrace_direct", BTF_KIND_FUNC) <= 0 &&
+		     btf__find_by_name_kind(btf, "register_ftrace_direct_multi",
+					    BTF_KIND_FUNC) <= 0))
+		return false;
 	return id > 0 && loads(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, (__u32)id);
 }
 

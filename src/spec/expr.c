@@ -23,7 +23,7 @@ enum tok_kind { TOK_EOF, TOK_INT, TOK_STR, TOK_IDENT, TOK_PUNCT };
  * (expr_free, expr_to_string, later passes). Found by tests/fuzz.
  */
 #define MAX_NESTING 512		/* recursion levels: ~2 per parenthesis */
-#define MAX_NODES 4096		/* operators and operands in one expression */
+#define MAX_NODES 1024		/* operators and operands in one expression (each a tree level at worst) */
 
 struct token {
 	enum tok_kind kind;

@@ -219,16 +219,19 @@ static int fuzz_sym(const char *name, uint64_t *addr, void *arg)
 
 /*
  * A USDT argument operand, as a file's .note.stapsdt may hold anything:
- * every word of the input is one operand, in a position-independent file
- * and in a fixed one. A location must come out sane or say why not.
+ * the input is split into operands as notes are, and each is read as an
+ * x86-64 and as an aarch64 operand, in a position-independent file and in
+ * a fixed one. A location must come out sane or say why not.
  */
 static void fuzz_usdt_arg(const char *text)
 {
+	static const char *const arches[] = { "x86_64", "arm64" };
 	char *copy = xstrdup(text), *save = NULL;
 
-	for (char *tok = strtok_r(copy, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save))
-		for (int pic = 0; pic < 2; pic++) {
-			struct usdt_arg_env env = { .file = "f", .pic = pic, .pc = 0x1000,
+	for (char *tok = usdt_arg_next(copy, &save); tok; tok = usdt_arg_next(NULL, &save))
+		for (int i = 0; i < 4; i++) {
+			struct usdt_arg_env env = { .arch = arch_by_name(arches[i / 2]), .file = "f",
+						    .pic = i % 2, .pc = 0x1000,
 						    .sym_addr = fuzz_sym };
 			struct loc l;
 
@@ -240,6 +243,12 @@ static void fuzz_usdt_arg(const char *text)
 				abort();
 			if (l.kind == LOC_MEM && l.scale != 1 && l.scale != 2 && l.scale != 4 &&
 			    l.scale != 8)
+				abort();
+			/* Registers are inside struct pt_regs. */
+			if (l.kind == LOC_CTX && (l.off < 0 || l.off + l.size > env.arch->regs_size))
+				abort();
+			if (l.kind == LOC_MEM && (l.base >= env.arch->regs_size ||
+						  l.index >= env.arch->regs_size))
 				abort();
 		}
 	free(copy);

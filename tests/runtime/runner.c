@@ -34,7 +34,8 @@
  *                          runner's own, what `etrace --features` says yes
  *                          to (fentry, kprobe, kprobe-multi, cookie...) and
  *                          kernel-functions (one of fentry and kprobes);
- *                          "linux>=6.10": the running kernel's version
+ *                          "linux>=6.10": the running kernel's version;
+ *                          x86_64 or arm64: the machine's architecture
  *
  * {{ETRACE}}, {{PROGS}}, {{TMP}} (a fresh directory per case), {{RUNNER}}
  * (this binary) and {{CASES}} (the directory of the case file) are
@@ -508,8 +509,22 @@ static bool foreign_etrace_package(void)
 	       !path_exists("/run/etrace-test-package");
 }
 
+/*
+ * The machine's architecture, by the kernel's name ("x86_64", "arm64"), for
+ * cases whose expectations differ (__x64_sys_write, ctx->dx).
+ */
+static void add_arch_feature(struct runner *r)
+{
+	struct utsname u;
+
+	if (uname(&u))
+		return;
+	add_feature(r, !strcmp(u.machine, "aarch64") ? "arm64" : u.machine);
+}
+
 static void detect_features(struct runner *r)
 {
+	add_arch_feature(r);
 	if (r->root)
 		add_feature(r, "root");
 	if (!etrace_features(r) && kernel_functions())

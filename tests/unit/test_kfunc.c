@@ -2,9 +2,11 @@
 /*
  * Where the kernel-function provider says values live, for each mechanism:
  * argument slots from BTF (a struct passed by value takes two), fexit's
- * return value after them, syscall wrappers of both x86 conventions, and
- * registers by name. Also the x86-64 table against the kernel's own BTF.
+ * return value after them, syscall wrappers (both x86 conventions, or
+ * arm64's), and registers by name. Also the table against the running
+ * kernel's own BTF.
  */
+#include <elf.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -119,12 +121,21 @@ UNIT_TEST(kfunc_kprobe_registers)
 	CHECK(l.kind == LOC_CTX && l.off == a->args[2]);
 	kfunc_provider.arg(&f.p, 1, false, &l);
 	CHECK(l.kind == LOC_CTX && l.off == a->args[0]);
-	kfunc_provider.ctx_reg(&f.p, "dx", &l);
-	CHECK(l.kind == LOC_CTX && l.size == 8 && l.off == arch_field(a, "dx")->off);
-	kfunc_provider.ctx_reg(&f.p, "r10d", &l);
-	CHECK(l.kind == LOC_CTX && l.size == 4 && l.off == arch_field(a, "r10")->off);
-	kfunc_provider.ctx_reg(&f.p, "ah", &l);
-	CHECK(l.kind == LOC_CTX && l.size == 1 && l.off == arch_field(a, "ax")->off + 1);
+	if (a->elf_machine == EM_X86_64) {
+		kfunc_provider.ctx_reg(&f.p, "dx", &l);
+		CHECK(l.kind == LOC_CTX && l.size == 8 && l.off == arch_field(a, "dx")->off);
+		kfunc_provider.ctx_reg(&f.p, "r10d", &l);
+		CHECK(l.kind == LOC_CTX && l.size == 4 && l.off == arch_field(a, "r10")->off);
+		kfunc_provider.ctx_reg(&f.p, "ah", &l);
+		CHECK(l.kind == LOC_CTX && l.size == 1 && l.off == arch_field(a, "ax")->off + 1);
+	} else {
+		kfunc_provider.ctx_reg(&f.p, "x2", &l);
+		CHECK(l.kind == LOC_CTX && l.size == 8 && l.off == a->args[2]);
+		kfunc_provider.ctx_reg(&f.p, "w10", &l);
+		CHECK(l.kind == LOC_CTX && l.size == 4 && l.off == arch_reg(a, "x10")->off);
+		kfunc_provider.ctx_reg(&f.p, "pc", &l);
+		CHECK(l.kind == LOC_CTX && l.size == 8 && l.off == a->ip);
+	}
 	kfunc_provider.ctx_reg(&f.p, "xyz", &l);
 	CHECK_EQ_INT(l.kind, LOC_NONE);
 	kfunc_provider.retval(&f.p, &l);
@@ -139,12 +150,37 @@ UNIT_TEST(kfunc_kprobe_registers)
 	done(&f);
 }
 
+/* arm64 wrappers: the inner pt_regs has the arguments in x0..x5. */
+static void syscall_wrappers_arm64(const struct arch *a, int *unit_failed)
+{
+	struct fixture f;
+	struct loc l;
+
+	setup(&f, "__arm64_sys_openat", KMECH_KPROBE, false);
+	kfunc_provider.arg(&f.p, 4, false, &l);
+	CHECK(l.kind == LOC_MEM && l.base == a->args[0] && l.size == 8 && l.user_ptr);
+	CHECK_EQ_INT(l.disp, arch_reg(a, "x3")->off);
+	done(&f);
+	setup(&f, "__arm64_compat_sys_openat", KMECH_KPROBE, false);
+	kfunc_provider.arg(&f.p, 1, false, &l);
+	CHECK(l.kind == LOC_MEM && l.size == 4 && l.disp == arch_reg(a, "x0")->off);
+	done(&f);
+	setup(&f, "__arm64_sys_openat", KMECH_FENTRY, false);
+	kfunc_provider.arg(&f.p, 2, false, &l);
+	CHECK(l.kind == LOC_MEM && l.base == 0 && l.disp == arch_reg(a, "x1")->off);
+	done(&f);
+}
+
 UNIT_TEST(kfunc_syscall_wrappers)
 {
 	const struct arch *a = arch_current();
 	struct fixture f;
 	struct loc l;
 
+	if (a->elf_machine == EM_AARCH64) {
+		syscall_wrappers_arm64(a, unit_failed);
+		return;
+	}
 	/* x86-64 wrappers: the fourth argument is r10, 8 bytes, user pointers. */
 	setup(&f, "__x64_sys_openat", KMECH_KPROBE, false);
 	kfunc_provider.arg(&f.p, 4, false, &l);
@@ -165,6 +201,61 @@ UNIT_TEST(kfunc_syscall_wrappers)
 	done(&f);
 }
 
+/*
+ * -K of a kprobe at a function's entry: on arm64 the caller comes from the
+ * link register (the stack walk misses it); not at an offset, not at
+ * return, not with fentry, and never on x86-64, whose walk has it. At a
+ * user function's entry the return address is in lr, or at the stack
+ * pointer on x86-64.
+ */
+UNIT_TEST(kfunc_kstack_caller_and_entry_ret)
+{
+	const struct arch *a = arch_current();
+	struct fixture f;
+	struct loc l;
+
+	setup(&f, "fn", KMECH_KPROBE, false);
+	kfunc_provider.kstack_caller(&f.p, &l);
+	if (a->elf_machine == EM_AARCH64)
+		CHECK(l.kind == LOC_CTX && l.off == arch_reg(a, "lr")->off && l.size == 8);
+	else
+		CHECK_EQ_INT(l.kind, LOC_NONE);
+	f.p.spec.has_offset = true;
+	kfunc_provider.kstack_caller(&f.p, &l);
+	CHECK_EQ_INT(l.kind, LOC_NONE);
+	done(&f);
+	setup(&f, "fn", KMECH_KPROBE, true);
+	kfunc_provider.kstack_caller(&f.p, &l);
+	CHECK_EQ_INT(l.kind, LOC_NONE);
+	done(&f);
+	setup(&f, "fn", KMECH_FENTRY, false);
+	kfunc_provider.kstack_caller(&f.p, &l);
+	CHECK_EQ_INT(l.kind, LOC_NONE);
+	done(&f);
+	uprobe_provider.entry_ret(NULL, &l);
+	if (a->elf_machine == EM_AARCH64)
+		CHECK(l.kind == LOC_CTX && l.off == a->entry_ret && l.user_ptr);
+	else
+		CHECK(l.kind == LOC_MEM && l.base == a->sp && l.index < 0 && !l.disp &&
+		      l.mem_user && l.size == 8);
+}
+
+/*
+ * Whether the kernel's pt_regs has most of @a's members: not so when this
+ * test runs under user-mode emulation on another architecture's kernel.
+ */
+static bool native_btf(const struct btf *btf, __u32 id, const struct arch *a)
+{
+	size_t found = 0;
+
+	for (size_t i = 0; i < a->nfields; i++) {
+		__u32 type, bit_off, bits;
+
+		found += !ktype_member(btf, id, a->fields[i].name, &type, &bit_off, &bits);
+	}
+	return found * 2 > a->nfields;
+}
+
 /* The table against the running kernel's struct pt_regs, when it has BTF. */
 UNIT_TEST(arch_table_matches_kernel_btf)
 {
@@ -178,6 +269,10 @@ UNIT_TEST(arch_table_matches_kernel_btf)
 	}
 	id = btf__find_by_name_kind(btf, "pt_regs", BTF_KIND_STRUCT);
 	CHECK(id > 0);
+	if (id > 0 && !native_btf(btf, (__u32)id, a)) {
+		fprintf(stderr, "  (the kernel's BTF is of another architecture: emulated?)\n");
+		id = 0;
+	}
 	if (id > 0) {
 		const struct btf_type *t = btf__type_by_id(btf, (__u32)id);
 

@@ -12,12 +12,18 @@
 #   tests/vm/lab.sh bench BUILD_DIR [KERNEL]      etrace start-up on kernel functions (default 6.1;
 #                                                 ETRACE_VM_TIMEOUT defaults to 150 s here)
 #
+# The architecture is that of BUILD_DIR/etrace: an aarch64 build (make
+# ARCH=arm64, build-arm64) boots Debian's arm64 kernels (6.1 and 6.12 by
+# default) in qemu-system-aarch64 -machine virt with an arm64 busybox.
+# fetch and boot take it from ETRACE_VM_ARCH (x86_64, the default, or arm64).
+#
 # Kernels come from the Debian archive this machine's apt already uses: the
 # URIs are copied at run time from /etc/apt, never written in this repository.
 # Everything downloaded or built lives in tests/vm/cache/ (git-ignored).
 #
 # Environment: ETRACE_VM_TIMEOUT  seconds one VM may run (default 600)
 #              ETRACE_VM_CASES    directory of *.case files (default tests/runtime)
+#              ETRACE_VM_ARCH     x86_64 or arm64, for fetch and boot (default x86_64)
 #              ETRACE_VM_ACCEL    QEMU -accel value (default tcg,thread=single: with one
 #                                 emulation thread the guest never runs stale code while
 #                                 ftrace patches a function, which multi-threaded TCG did)
@@ -28,6 +34,9 @@ LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$LAB_DIR/../.." && pwd)
 CACHE=$LAB_DIR/cache
 DEFAULT_KERNELS=(6.1 6.12 5.10)
+DEFAULT_KERNELS_ARM64=(6.1 6.12)
+# x86_64 or arm64: the guest's architecture (set_arch).
+LAB_ARCH=x86_64
 VM_TIMEOUT=${ETRACE_VM_TIMEOUT:-600}
 CASES_DIR=${ETRACE_VM_CASES:-$REPO_DIR/tests/runtime}
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
@@ -51,6 +60,30 @@ usage() {
     exit 2
 }
 
+# ------------------------------------------------------------ architecture --
+
+# set_arch ARCH: the guest's architecture. Sets LAB_ARCH, DEB_ARCH (Debian's
+# name), KPREFIX (the cache name prefix: kernels of both architectures can
+# be cached side by side) and KERNELS (the default kernels).
+set_arch() {
+    case $1 in
+    x86_64 | amd64) LAB_ARCH=x86_64 DEB_ARCH=amd64 KPREFIX='' KERNELS=("${DEFAULT_KERNELS[@]}") ;;
+    arm64 | aarch64) LAB_ARCH=arm64 DEB_ARCH=arm64 KPREFIX=arm64- KERNELS=("${DEFAULT_KERNELS_ARM64[@]}") ;;
+    *) die "unknown architecture '$1' (x86_64 or arm64)" ;;
+    esac
+}
+
+# elf_arch FILE: x86_64 or arm64, from the ELF header's e_machine.
+elf_arch() {
+    local m
+    m=$(od -An -t u2 -j 18 -N 2 "$1" 2>/dev/null | tr -d ' ') || true
+    case $m in
+    62) echo x86_64 ;;
+    183) echo arm64 ;;
+    *) echo "unknown (e_machine ${m:-?})" ;;
+    esac
+}
+
 # ---------------------------------------------------------------- kernels --
 
 # kernel_spec KERNEL: where a kernel comes from. Sets K_CODENAME (the Debian
@@ -58,11 +91,12 @@ usage() {
 # newest match wins). The names are the real image packages, not the
 # linux-image-cloud-amd64 meta package, whose target moves with each upload.
 kernel_spec() {
-    case $1 in
-    6.1) K_CODENAME=bookworm K_REGEX='^linux-image-6\.1\.0-[0-9]+-cloud-amd64' ;;
-    6.12) K_CODENAME=bookworm K_REGEX='^linux-image-6\.12\.[0-9]+\+deb12-cloud-amd64' ;;
-    5.10) K_CODENAME=bullseye K_REGEX='^linux-image-5\.10\.0-[0-9]+-cloud-amd64' ;;
-    *) die "unknown kernel '$1' (known: ${DEFAULT_KERNELS[*]})" ;;
+    local flavour=cloud-$DEB_ARCH
+    case $LAB_ARCH-${1#"$KPREFIX"} in
+    *-6.1) K_CODENAME=bookworm K_REGEX="^linux-image-6\\.1\\.0-[0-9]+-$flavour" ;;
+    *-6.12) K_CODENAME=bookworm K_REGEX="^linux-image-6\\.12\\.[0-9]+\\+deb12-$flavour" ;;
+    x86_64-5.10) K_CODENAME=bullseye K_REGEX="^linux-image-5\\.10\\.0-[0-9]+-$flavour" ;;
+    *) die "unknown $LAB_ARCH kernel '$1' (known: ${KERNELS[*]})" ;;
     esac
 }
 
@@ -124,14 +158,16 @@ host_debian_uris() {
         die "no '$codename' entry in this machine's apt sources: no Debian mirror to download kernels from"
 }
 
-# apt_setup CODENAME: a private apt configuration for one Debian release under
-# cache/apt-CODENAME, so the lab never touches the machine's own lists and
-# can reach a release the machine does not run (bullseye on bookworm). Sets
-# the APT_OPTS array for apt-get/apt-cache. Debian 12's archive keyring holds
-# the bullseye and bookworm keys, hence signed-by on every entry.
+# apt_setup CODENAME: a private apt configuration for one Debian release
+# and the guest's architecture under cache/apt-CODENAME (apt-CODENAME-arm64),
+# so the lab never touches the machine's own lists and can reach a release
+# the machine does not run (bullseye on bookworm) or packages of another
+# architecture. Sets the APT_OPTS array for apt-get/apt-cache. Debian 12's
+# archive keyring holds the bullseye and bookworm keys, hence signed-by on
+# every entry.
 declare -A APT_UPDATED=()
 apt_setup() {
-    local codename=$1 root=$CACHE/apt-$1 opt="[signed-by=$KEYRING]"
+    local codename=$1 root=$CACHE/apt-$1${KPREFIX:+-$DEB_ARCH} opt="[signed-by=$KEYRING]"
     [ -r "$KEYRING" ] || die "$KEYRING is missing (install debian-archive-keyring)"
     [ -n "${MAIN_URI:-}" ] || host_debian_uris
     mkdir -p "$root/lists/partial" "$root/archives/partial" "$root/sources.list.d" \
@@ -152,17 +188,22 @@ apt_setup() {
         -o "Dir::State::Lists=$root/lists"
         -o "Dir::State::status=$root/status"
         -o "Dir::Cache=$root"
+        -o "APT::Architecture=$DEB_ARCH" -o "APT::Architectures=$DEB_ARCH"
         -o Acquire::Retries=0 -o Acquire::http::Timeout=20 -o Acquire::https::Timeout=20
         -o APT::Get::List-Cleanup=true
     )
-    if [ -z "${APT_UPDATED[$codename]:-}" ]; then
-        say "lab: apt-get update ($codename, private lists in ${root#"$REPO_DIR"/})"
+    if [ -z "${APT_UPDATED[$root]:-}" ]; then
+        say "lab: apt-get update ($codename $DEB_ARCH, private lists in ${root#"$REPO_DIR"/})"
         if ! apt-get "${APT_OPTS[@]}" --error-on=any update >"$root/update.log" 2>&1; then
             die "cannot reach the Debian archive for $codename (offline?): apt-get update failed, see ${root#"$REPO_DIR"/}/update.log"
         fi
-        APT_UPDATED[$codename]=1
+        APT_UPDATED[$root]=1
     fi
 }
+
+# kernel_name KERNEL: KERNEL as the cache, logs and messages name it: 6.1 for
+# x86-64, arm64-6.1 for arm64 (6.1 or arm64-6.1 may be given).
+kernel_name() { printf '%s%s\n' "$KPREFIX" "${1#"$KPREFIX"}"; }
 
 # kernel_load KERNEL: read the cache stamp of an unpacked kernel (written
 # last by kernel_fetch). Sets K_DIR K_PACKAGE K_VERSION K_RELEASE K_VMLINUZ;
@@ -194,7 +235,7 @@ kernel_fetch() {
     version=$(apt-cache "${APT_OPTS[@]}" show --no-all-versions "$pkg" |
         sed -n 's/^Version: //p' | head -n 1)
     mkdir -p "$CACHE/debs"
-    deb=$CACHE/debs/${pkg}_${version//:/%3a}_amd64.deb
+    deb=$CACHE/debs/${pkg}_${version//:/%3a}_$DEB_ARCH.deb
     if [ ! -f "$deb" ]; then
         say "lab: kernel $kernel: downloading $pkg $version"
         # apt-get download writes into the current directory; the log keeps
@@ -224,12 +265,54 @@ kernel_fetch() {
 
 # --------------------------------------------------------------- initramfs --
 
-# require_static FILE: the guest has no libc, so every ELF must be static.
+# require_static FILE: the guest has no libc, so every ELF must be static,
+# and built for the guest's architecture.
 require_static() {
+    local arch
     [ -f "$1" ] || die "$1 is missing (run make first)"
-    if [ "$(head -c 4 "$1" | tr -d '\0')" = $'\x7fELF' ] && command -v readelf >/dev/null &&
+    [ "$(head -c 4 "$1" | tr -d '\0')" = $'\x7fELF' ] || return 0
+    if command -v readelf >/dev/null &&
         [[ $(readelf -l "$1" 2>/dev/null) == *"program interpreter"* ]]; then
         die "$1 is dynamically linked; the VM has no libc (build it with -static)"
+    fi
+    arch=$(elf_arch "$1")
+    [ "$arch" = "$LAB_ARCH" ] || die "$1 is built for $arch, the guest is $LAB_ARCH"
+}
+
+# guest_busybox: a static busybox for the guest (BUSYBOX) and its applets
+# (APPLETS). x86-64 uses this machine's busybox-static; arm64's comes from
+# Debian's busybox-static:arm64, downloaded and unpacked into the cache (it
+# cannot be installed beside the amd64 one), and lists its applets under
+# qemu-aarch64 (the amd64 busybox of the same Debian release as a fallback).
+guest_busybox() {
+    local dir=$CACHE/${KPREFIX}busybox pkg=busybox-static deb tmp
+    if [ "$LAB_ARCH" = x86_64 ]; then
+        BUSYBOX=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
+        APPLETS=$("$BUSYBOX" --list)
+        return
+    fi
+    BUSYBOX=$dir/bin/busybox
+    if [ ! -x "$BUSYBOX" ]; then
+        apt_setup bookworm
+        mkdir -p "$CACHE/debs"
+        rm -f "$CACHE/debs/${pkg}"_*"_$DEB_ARCH.deb"
+        say "lab: downloading $pkg ($DEB_ARCH)"
+        (cd "$CACHE/debs" && apt-get "${APT_OPTS[@]}" download "$pkg") \
+            >"$CACHE/debs/download.log" 2>&1 ||
+            die "download of $pkg:$DEB_ARCH failed (offline?), see ${CACHE#"$REPO_DIR"/}/debs/download.log"
+        deb=$(first "$CACHE/debs/${pkg}"_*"_$DEB_ARCH.deb")
+        [ -f "$deb" ] || die "download of $pkg:$DEB_ARCH left no package"
+        tmp=$dir.tmp
+        rm -rf "$tmp" "$dir"
+        dpkg-deb -x "$deb" "$tmp"
+        [ -f "$tmp/bin/busybox" ] || die "no bin/busybox in $deb"
+        mv "$tmp" "$dir"
+    fi
+    if command -v qemu-aarch64-static >/dev/null; then
+        APPLETS=$(qemu-aarch64-static "$BUSYBOX" --list) || APPLETS=''
+    fi
+    if [ -z "${APPLETS:-}" ]; then
+        APPLETS=$(busybox --list) || die "cannot list busybox applets (install qemu-user-static)"
     fi
 }
 
@@ -276,7 +359,7 @@ add_modules() {
 # With BUILD_DIR it holds etrace, the runner, fixtures and cases (check and
 # shell use the same contents); without, only busybox (boot). Sets INITRD.
 build_initrd() {
-    local kernel=$1 tag=$2 build=${3:-} stage busybox f applet
+    local kernel=$1 tag=$2 build=${3:-} stage f applet
     stage=$CACHE/initrd-$tag
     INITRD=$CACHE/$tag.initrd.gz
     rm -rf "$stage"
@@ -284,10 +367,10 @@ build_initrd() {
 
     # busybox-static: the applet links are made here, not at boot, so that
     # /init and the shell have them from the first instruction.
-    busybox=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
-    require_static "$busybox"
-    cp "$busybox" "$stage/bin/busybox"
-    for applet in $("$busybox" --list); do
+    guest_busybox
+    require_static "$BUSYBOX"
+    cp "$BUSYBOX" "$stage/bin/busybox"
+    for applet in $APPLETS; do
         case $applet in init | linuxrc | busybox) continue ;; esac
         ln -s busybox "$stage/bin/$applet"
     done
@@ -349,11 +432,25 @@ build_initrd() {
 # the NIC (and its option ROM), VGA and floppy probing, which cost boot time.
 # oops=panic + panic=-1 + -no-reboot: a kernel oops ends the VM at once
 # instead of waiting for the timeout.
+#
+# arm64: the virt machine (PL011 console ttyAMA0, PSCI power-off) with the
+# CPU emulating everything QEMU can (-cpu max), pointer authentication with
+# QEMU's own cheap algorithm instead of QARMA (pauth-impdef: the guest
+# cannot tell, and TCG runs several times faster).
 qemu_cmd() {
-    QEMU=(qemu-system-x86_64 -accel "${ETRACE_VM_ACCEL:-tcg,thread=single}" -cpu max -m 1024 -smp 2
+    local accel=${ETRACE_VM_ACCEL:-tcg,thread=single}
+    local append="quiet panic=-1 oops=panic etrace_lab=$1"
+    if [ "$LAB_ARCH" = arm64 ]; then
+        # shellcheck disable=SC2054 # -cpu's value has commas
+        QEMU=(qemu-system-aarch64 -machine virt -accel "$accel" -cpu max,pauth-impdef=on
+            -m 1024 -smp 2 -no-reboot -nodefaults -display none
+            -kernel "$K_VMLINUZ" -initrd "$INITRD" -append "console=ttyAMA0 $append")
+        return
+    fi
+    QEMU=(qemu-system-x86_64 -accel "$accel" -cpu max -m 1024 -smp 2
         -no-reboot -nodefaults -display none
         -kernel "$K_VMLINUZ" -initrd "$INITRD"
-        -append "console=ttyS0 quiet panic=-1 oops=panic etrace_lab=$1")
+        -append "console=ttyS0 $append")
 }
 
 now_ms() { date +%s%3N; }
@@ -450,17 +547,30 @@ lock_cache() {
     fi
 }
 
+# check_build_dir DIR: BUILD_DIR, and the guest's architecture from its etrace.
 check_build_dir() {
     [ -n "${1:-}" ] || usage
     [ -d "$1" ] || die "build directory '$1' does not exist (run make first)"
     BUILD_DIR=$(cd "$1" && pwd)
+    [ -f "$BUILD_DIR/etrace" ] || die "$BUILD_DIR/etrace is missing (run make first)"
+    set_arch "$(elf_arch "$BUILD_DIR/etrace")"
+}
+
+# kernel_list [KERNEL...]: KLIST, the kernels named (default: the
+# architecture's), as kernel_name names them.
+kernel_list() {
+    local k
+    KLIST=()
+    for k in "${@:-${KERNELS[@]}}"; do KLIST+=("$(kernel_name "$k")"); done
 }
 
 cmd_fetch() {
     local k
+    set_arch "${ETRACE_VM_ARCH:-x86_64}"
+    kernel_list "$@"
     lock_cache
-    for k in "${@:-${DEFAULT_KERNELS[@]}}"; do kernel_spec "$k"; done
-    for k in "${@:-${DEFAULT_KERNELS[@]}}"; do FETCH_VERBOSE=1 kernel_fetch "$k"; done
+    for k in "${KLIST[@]}"; do kernel_spec "$k"; done
+    for k in "${KLIST[@]}"; do FETCH_VERBOSE=1 kernel_fetch "$k"; done
 }
 
 # check and boot share everything but the image contents and the report.
@@ -468,8 +578,14 @@ cmd_run() {
     local mode=$1 k log
     local -a kernels
     shift
-    if [ "$mode" = check ]; then check_build_dir "${1:-}"; shift; fi
-    kernels=("${@:-${DEFAULT_KERNELS[@]}}")
+    if [ "$mode" = check ]; then
+        check_build_dir "${1:-}"
+        shift
+    else
+        set_arch "${ETRACE_VM_ARCH:-x86_64}"
+    fi
+    kernel_list "$@"
+    kernels=("${KLIST[@]}")
     lock_cache
     for k in "${kernels[@]}"; do kernel_spec "$k"; done
     for k in "${kernels[@]}"; do kernel_fetch "$k"; done
@@ -509,7 +625,7 @@ cmd_bench() {
     local k log script=$REPO_DIR/bench/vm-kfunc.sh
     check_build_dir "${1:-}"
     [ $# -le 2 ] || usage
-    k=${2:-6.1}
+    k=$(kernel_name "${2:-6.1}")
     kernel_spec "$k"
     [ -f "$script" ] || die "$script is missing"
     [ -x "$BUILD_DIR/progs/first_line" ] || die "$BUILD_DIR/progs/first_line is missing (make all)"
@@ -595,7 +711,7 @@ cmd_shell() {
     local k
     check_build_dir "${1:-}"
     [ $# -eq 2 ] || usage
-    k=$2
+    k=$(kernel_name "$2")
     kernel_spec "$k"
     # Hold the lock only while building: the shell may stay open for hours,
     # and its image file (tag k-shell) is its own, so check runs can proceed.
@@ -613,6 +729,7 @@ main() {
     [ $# -ge 1 ] || usage
     local cmd=$1
     shift
+    set_arch x86_64
     case $cmd in
     check) cmd_run check "$@" ;;
     boot) cmd_run boot "$@" ;;

@@ -3,9 +3,10 @@
  * usdt [N]: USDT fixture (sys/sdt.h). Fires etrace_test:args (i, l, s, c,
  * *p, str), etrace_test:mem (an array element through base+index*8, a
  * %rip-relative char, a local, a constant) and etrace_test:inlined at two
- * places, and etrace_test:regs (values in r10d, r8b and cx, and a function
- * pointer: args), N times. Every probe has a semaphore; "semaphore set" is
- * printed when etrace_test:args is being traced.
+ * places, and etrace_test:regs (values in r10d, r8b and cx, or x10, x8 and
+ * x2 on aarch64, and a function pointer: args), N times. Every probe has a
+ * semaphore; "semaphore set" is printed when etrace_test:args is being
+ * traced.
  */
 #define _SDT_HAS_SEMAPHORES 1
 #include <sys/sdt.h>
@@ -35,12 +36,24 @@ __attribute__((noinline)) void args(int i, long l, short s, signed char c, long 
 		printf("semaphore set\n");
 }
 
-/* Operands in registers chosen here, as their narrow parts: %r10d, %r8b, %cx. */
+/*
+ * Operands in registers chosen here: on x86-64 as their narrow parts (%r10d,
+ * %r8b, %cx), on aarch64 in x10, x8 and x2 (notes name whole registers there).
+ */
+#if defined(__aarch64__)
+#define REG_A "x10"
+#define REG_B "x8"
+#define REG_C "x2"
+#else
+#define REG_A "r10"
+#define REG_B "r8"
+#define REG_C "rcx"
+#endif
 __attribute__((noinline)) void regs(int v)
 {
-	register int r10v __asm__("r10") = v * 3;
-	register signed char r8v __asm__("r8") = (signed char)(v - 100);
-	register short cxv __asm__("rcx") = (short)(v * -100);
+	register int r10v __asm__(REG_A) = v * 3;
+	register signed char r8v __asm__(REG_B) = (signed char)(v - 100);
+	register short cxv __asm__(REG_C) = (short)(v * -100);
 
 	DTRACE_PROBE4(etrace_test, regs, r10v, r8v, cxv, &args);
 }
