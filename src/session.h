@@ -105,6 +105,7 @@ struct key_layout {
 	int tgid;		/* u32: the process, when user addresses are printed */
 	int epoch;		/* u32: -i, the interval the event is counted in */
 	int kstack;		/* s32: kernel stack id (-K), or -errno */
+	int kcaller;		/* u64: the caller a kernel stack walk misses (-K), or 0 */
 	int ustack, ubid;	/* s32: user stack ids (-U): addresses, build-id + offset */
 	int func_ip;		/* u64: the function hit, or where the probed file is loaded */
 	int uret;		/* u64: the return address at the stack pointer (-U, entry) */

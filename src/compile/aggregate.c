@@ -132,6 +132,7 @@ static void emit_key_zero(struct agg_cg *a)
 	mark(written, k->tgid, 4);
 	mark(written, k->epoch, 4);
 	mark(written, k->kstack, 4);
+	mark(written, k->kcaller, 8);
 	mark(written, k->ustack, 4);
 	mark(written, k->ubid, 4);
 	mark(written, k->func_ip, 8);
@@ -192,6 +193,27 @@ static void emit_stackid(struct agg_cg *a, enum map_role role, int flags, int of
 	ir_bind(ir, ok);
 }
 
+/*
+ * The probed function's caller where the kernel's stack walk misses it
+ * (arm64 kprobes at a function's entry: it is only in the link register):
+ * part of the key, put back into the stack when it is printed.
+ */
+static void emit_key_kcaller(struct agg_cg *a)
+{
+	struct sinfo si = { .res = RES_LOC, .ty = { .kind = TY_INT, .size = 8 } };
+	const struct probe *p = a->cg->p;
+	struct val v;
+
+	p->prov->kstack_caller(p, &si.loc);
+	if (si.loc.kind != LOC_CTX) {
+		ir_store_imm(a->ir, 8, a->key, (int16_t)a->k->kcaller, 0);
+		return;
+	}
+	ir_comment(a->ir, "the caller the kernel stack walk misses");
+	v = cg_loc_value(a->cg, &si);
+	ir_store(a->ir, 8, a->key, (int16_t)a->k->kcaller, cg_int_reg(a->cg, &v));
+}
+
 static void emit_key_stacks(struct agg_cg *a)
 {
 	const struct key_layout *k = a->k;
@@ -200,6 +222,8 @@ static void emit_key_stacks(struct agg_cg *a)
 		ir_comment(a->ir, "kernel stack id");
 		emit_stackid(a, MAP_KSTACKS, 0, k->kstack, AGG_LOST_KSTACK);
 	}
+	if (k->kcaller >= 0)
+		emit_key_kcaller(a);
 	if (k->ustack >= 0) {
 		ir_comment(a->ir, "user stack ids: addresses, build-ids");
 		emit_stackid(a, MAP_USTACKS, BPF_F_USER_STACK, k->ustack, AGG_LOST_USTACK);

@@ -1329,6 +1329,8 @@ static int layout_key(struct session *s, struct probe *p)
 	k->tgid = prints_user_addrs(s, p) ? key_field(&off, 4, 4) : -1;
 	k->epoch = o->interval_ns ? key_field(&off, 4, 4) : -1;
 	k->kstack = o->kstack ? key_field(&off, 4, 4) : -1;
+	/* Set when the mechanism built has one (arm64 kprobes at entry), else 0. */
+	k->kcaller = o->kstack && p->prov->kstack_caller ? key_field(&off, 8, 8) : -1;
 	k->ustack = o->ustack ? key_field(&off, 4, 4) : -1;
 	k->ubid = o->ustack ? key_field(&off, 4, 4) : -1;
 	k->func_ip = p->records_func_ip || (prints_user_addrs(s, p) && p->prov->probe_offset) ?

@@ -106,6 +106,29 @@ static int read_stack(struct agg_read *r, enum map_role role, __s32 id, void *bu
 }
 
 /*
+ * The caller the kernel's stack walk missed (arm64 kprobes at entry), as
+ * the second frame, as records have it.
+ */
+static void put_kcaller(const unsigned char *at, struct rec_hdr *h, __u64 *frames)
+{
+	int n = 0;
+	__u64 caller;
+
+	memcpy(&caller, at, sizeof(caller));
+	if (!caller || h->kstack_bytes <= 0)
+		return;
+	while (n < h->kstack_bytes / 8 && n < REC_STACK_DEPTH && frames[n])
+		n++;
+	if (!n)
+		return;
+	if (n == REC_STACK_DEPTH)
+		n--;
+	memmove(frames + 2, frames + 1, (size_t)(n - 1) * sizeof(*frames));
+	frames[1] = caller;
+	h->kstack_bytes = (n + 1) * 8;
+}
+
+/*
  * The stacks of a key, laid out as records hold them (-K's frames, then
  * -U's return address, addresses and build-ids), and their sizes (or
  * errors) in the header, for output_decode().
@@ -125,6 +148,8 @@ static unsigned char *read_stacks(struct agg_read *r, const unsigned char *key,
 	if (k->kstack >= 0) {
 		memcpy(&id, key + k->kstack, sizeof(id));
 		h->kstack_bytes = read_stack(r, MAP_KSTACKS, id, buf);
+		if (k->kcaller >= 0)
+			put_kcaller(key + k->kcaller, h, (__u64 *)(void *)buf);
 		u += REC_STACK_BYTES;
 	}
 	if (k->ustack >= 0) {
