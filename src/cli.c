@@ -527,8 +527,6 @@ static bool check_json(const struct options *opt)
 		pr_err("--json cannot be used with -l: the listing is text");
 	else if (opt->list_features)
 		pr_err("--json cannot be used with --features: the list is text");
-	else if (aggregating(opt))
-		pr_err("--json cannot be used with -A, -H, --lhist or --folded: counts are text");
 	else
 		return true;
 	return false;

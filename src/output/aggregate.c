@@ -226,6 +226,10 @@ static void keep_decoded(struct agg_read *r, struct agg_entry *e)
 	while (agg_is_hist(&s->opt) && n && e->ev.msg[n - 1] == ' ')
 		n--;
 	e->ev.msg = own(r, xstrndup(e->ev.msg, n));
+	e->ev.msg_len = n;
+	/* A histogram's values are the ones before the value it draws. */
+	if (agg_is_hist(&s->opt) && e->ev.nvalues > (size_t)e->ev.p->layout.key.hist)
+		e->ev.nvalues = (size_t)e->ev.p->layout.key.hist;
 	if (s->ufix && (const void *)e->ev.ustack == (const void *)s->ufix)
 		e->ev.ustack = own_copy(r, s->ufix, (size_t)e->ev.ustack_frames *
 					sizeof(*s->ufix));

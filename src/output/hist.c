@@ -97,6 +97,31 @@ void hist_label(const struct hist_shape *h, int i, char *buf, size_t len)
 	snprintf(buf, len, "[%s, %s)", lo, hi);
 }
 
+void hist_range(const struct hist_shape *h, int i, struct hist_range *r)
+{
+	long long from;
+
+	memset(r, 0, sizeof(*r));
+	r->signed_bounds = h->linear;
+	if (h->linear) {
+		r->has_lo = i > 0;
+		r->has_hi = i < h->nbuckets - 1;
+		from = i > 0 ? h->min + (long long)(i - 1) * h->step : h->min;
+		if (i == h->nbuckets - 1)
+			from = h->max;
+		r->lo = (uint64_t)from;
+		r->hi = (uint64_t)(i == 0 ? h->min : h->max - from > h->step ? from + h->step :
+				   h->max);
+		return;
+	}
+	/* 0: negative values; 1: zero; 2 + k: [2^k, 2^(k+1)). */
+	r->has_lo = i > 0;
+	r->has_hi = i < 65;
+	r->signed_bounds = i == 0;
+	r->lo = i <= 1 ? 0 : 1ULL << (i - 2);
+	r->hi = i == 0 ? 0 : i == 1 ? 1 : i < 65 ? 1ULL << (i - 1) : 0;
+}
+
 void hist_draw(const struct hist_shape *h, const uint64_t *buckets, struct strbuf *out)
 {
 	int first = -1, last = -1;

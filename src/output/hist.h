@@ -45,6 +45,17 @@ int hist_linear_bucket(const struct hist_shape *h, uint64_t v, bool is_signed);
 /* Bucket @i's range as bpftrace writes it: "(..., 0)", "[0]", "[2, 4)", "[1K, 2K)". */
 void hist_label(const struct hist_shape *h, int i, char *buf, size_t len);
 
+/*
+ * Bucket @i as the values [lo, hi) it holds, for machine-readable output:
+ * has_lo / has_hi false where it is open; signed_bounds says how to read
+ * lo and hi (log2 bounds are unsigned, linear ones signed).
+ */
+struct hist_range {
+	bool has_lo, has_hi, signed_bounds;
+	uint64_t lo, hi;
+};
+void hist_range(const struct hist_shape *h, int i, struct hist_range *r);
+
 /* The rows of @buckets (h->nbuckets of them); nothing when all are empty. */
 void hist_draw(const struct hist_shape *h, const uint64_t *buckets, struct strbuf *out);
 

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "output/format.h"
+#include "output/hist.h"
 #include "output/output.h"
 #include "runtime/record.h"
 #include "sym/ksym.h"
@@ -226,6 +227,96 @@ static void json_event(struct session *s, const struct event *ev)
 	sink_write(&s->out, sb->buf, sb->len);
 }
 
+/* A histogram bound: a number as the shape reads it, or null where the bucket is open. */
+static void put_bound(struct strbuf *sb, bool has, uint64_t v, bool is_signed)
+{
+	if (!has)
+		put_lit(sb, "null");
+	else if (is_signed)
+		sb_append_i64(sb, (int64_t)v);
+	else
+		put_u64(sb, v);
+}
+
+/* "hist": the buckets that counted something as {min, max (exclusive), count}, and the sums. */
+static void put_hist(struct strbuf *sb, const struct agg_set *set, const struct agg_entry *a)
+{
+	struct hist_range r;
+
+	put_lit(sb, ",\"hist\":{\"kind\":");
+	if (set->shape->linear)
+		put_lit(sb, "\"linear\"");
+	else
+		put_lit(sb, "\"log2\"");
+	put_lit(sb, ",\"buckets\":[");
+	for (int i = 0, n = 0; i < set->shape->nbuckets; i++) {
+		if (!a->buckets[i])
+			continue;
+		hist_range(set->shape, i, &r);
+		if (n++)
+			put_lit(sb, ",");
+		put_lit(sb, "{\"min\":");
+		put_bound(sb, r.has_lo, r.lo, r.signed_bounds);
+		put_lit(sb, ",\"max\":");
+		put_bound(sb, r.has_hi, r.hi, r.signed_bounds);
+		put_lit(sb, ",\"count\":");
+		put_u64(sb, a->buckets[i]);
+		put_lit(sb, "}");
+	}
+	put_lit(sb, "],\"sum\":");
+	put_bound(sb, true, a->sum, a->value_signed);
+	put_lit(sb, ",\"min\":");
+	put_bound(sb, true, a->min, a->value_signed);
+	put_lit(sb, ",\"max\":");
+	put_bound(sb, true, a->max, a->value_signed);
+	put_lit(sb, "}");
+}
+
+/* One object per key: what its events show, how many there were, and the histogram. */
+static void json_aggregate(struct session *s, const struct agg_set *set)
+{
+	struct strbuf *sb = &s->line;
+
+	for (size_t i = 0; i < set->n; i++) {
+		const struct agg_entry *a = &set->entries[i];
+		const struct event *ev = &a->ev;
+
+		sb_reset(sb);
+		put_lit(sb, "{\"type\":\"aggregate\"");
+		if (set->stamp) {
+			put_lit(sb, ",\"interval_end\":");
+			put_u64(sb, (uint64_t)set->when);
+		}
+		put_lit(sb, ",\"probe\":");
+		put_u64(sb, (uint64_t)ev->p->spec.index);
+		put_lit(sb, ",\"spec\":");
+		put_spec(s, ev->p);
+		if (a->has_pid) {
+			put_lit(sb, ",\"pid\":");
+			put_u64(sb, (uint32_t)(ev->h->pid_tgid >> 32));
+		}
+		if (set->mode == AGG_FOLDED) {
+			put_lit(sb, ",\"comm\":");
+			sb_append_json_str(sb, ev->comm, strlen(ev->comm));
+		}
+		put_lit(sb, ",\"func\":");
+		put_str(sb, ev->func);
+		put_lit(sb, ",\"msg\":");
+		sb_append_json_str(sb, ev->msg, ev->msg_len);
+		put_args(s, ev);
+		if (s->opt.kstack)
+			put_kstack(s, ev);
+		if (s->opt.ustack)
+			put_ustack(s, ev);
+		put_lit(sb, ",\"count\":");
+		put_u64(sb, a->count);
+		if (a->buckets)
+			put_hist(sb, set, a);
+		put_lit(sb, "}\n");
+		sink_write(&s->out, sb->buf, sb->len);
+	}
+}
+
 static const char *stop_reason_name(enum stop_reason why)
 {
 	switch (why) {
@@ -295,4 +386,5 @@ const struct backend json_backend = {
 	.escapes = true,
 	.event = json_event,
 	.end = json_end,
+	.aggregate = json_aggregate,
 };

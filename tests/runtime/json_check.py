@@ -167,6 +167,34 @@ def check_text(text, obj):
             raise Bad("a lone surrogate in %r" % s)
 
 
+AGG_KEYS = ["type", "interval_end", "probe", "spec", "pid", "comm", "func", "msg", "args",
+            "truncated", "kstack", "kstack_error", "ustack", "ustack_error", "count", "hist"]
+AGG_NEEDED = ["type", "probe", "spec", "func", "msg", "args", "count"]
+
+
+def check_aggregate(obj):
+    keys = list(obj)
+    need(all(k in AGG_KEYS for k in keys), "aggregate keys %r" % keys)
+    need(keys == sorted(keys, key=AGG_KEYS.index), "aggregate key order %r" % keys)
+    need(all(k in obj for k in AGG_NEEDED), "aggregate misses keys: %r" % keys)
+    need(is_int(obj["probe"]) and obj["probe"] >= 1, "aggregate probe")
+    need(is_int(obj["count"]) and obj["count"] >= 1, "aggregate count")
+    need(type(obj["msg"]) is str and type(obj["args"]) is list, "aggregate msg/args")
+    if "hist" in obj:
+        h = obj["hist"]
+        need(list(h) == ["kind", "buckets", "sum", "min", "max"], "hist keys %r" % list(h))
+        need(h["kind"] in ("log2", "linear"), "hist kind")
+        total = 0
+        for b in h["buckets"]:
+            need(list(b) == ["min", "max", "count"], "bucket keys %r" % list(b))
+            need(all(b[k] is None or is_int(b[k]) for k in ("min", "max")), "bucket bounds")
+            need(b["min"] is None or b["max"] is None or b["min"] < b["max"], "bucket range")
+            need(is_int(b["count"]) and b["count"] > 0, "bucket count")
+            total += b["count"]
+        need(total == obj["count"], "buckets add up to %d, count %d" % (total, obj["count"]))
+        need(all(is_int(h[k]) for k in ("sum", "min", "max")), "hist sums")
+
+
 def dump(v):
     return json.dumps(v, ensure_ascii=True, separators=(", ", ": "))
 
@@ -181,7 +209,7 @@ def main():
     fields = [f for f in opts.fields.split(",") if f]
     data = sys.stdin.buffer.read()
     now = (time.clock_gettime_ns(time.CLOCK_MONOTONIC), time.time_ns())
-    events, end, n = [], None, 0
+    events, end, n, aggregates = [], None, 0, 0
     try:
         need(not data or data.endswith(b"\n"), "the last line has no newline")
         for n, raw in enumerate(data.splitlines(), 1):
@@ -194,6 +222,10 @@ def main():
                 check_event(obj, opts, now)
                 events.append(obj)
                 print("event " + dump({k: obj[k] for k in fields if k in obj}))
+            elif obj.get("type") == "aggregate":
+                check_aggregate(obj)
+                aggregates += 1
+                print("aggregate " + dump({k: obj[k] for k in fields if k in obj}))
             elif obj.get("type") == "end":
                 check_end(obj, events)
                 need(opts.lost is None or obj["lost"] == opts.lost,
@@ -207,7 +239,10 @@ def main():
     except (Bad, ValueError) as e:
         print("json_check: line %d: %s" % (n, e))
         return 1
-    print("valid: %d events, 1 end" % len(events))
+    if aggregates:
+        print("valid: %d events, %d aggregates, 1 end" % (len(events), aggregates))
+    else:
+        print("valid: %d events, 1 end" % len(events))
     return 0
 
 
