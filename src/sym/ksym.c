@@ -336,12 +336,22 @@ const struct ksym *ksyms__find_in(struct ksyms *ks, const char *name, const char
 
 bool ksyms_hidden(const char *path)
 {
-	char line[128];
+	char line[256];
 	FILE *f = fopen(path, "re");
 	bool hidden = false;
+	int n = 0;
 
-	if (f && fgets(line, sizeof(line), f))
-		hidden = strspn(line, "0") >= 8 && line[strspn(line, "0")] == ' ';
+	/*
+	 * Hidden addresses are all zero. The first symbols can be zero anyway
+	 * (per-CPU variables are offsets from 0), so look until one is not.
+	 */
+	while (f && n++ < 4096 && fgets(line, sizeof(line), f)) {
+		size_t z = strspn(line, "0");
+
+		hidden = z >= 8 && line[z] == ' ';
+		if (!hidden)
+			break;
+	}
 	if (f)
 		fclose(f);
 	return hidden;

@@ -183,3 +183,35 @@ UNIT_TEST(ksym_real_kallsyms)
 	}
 	ksyms__free(ks);
 }
+
+/* ksyms_hidden() of a kallsyms file with @text: 1, 0, or -1 if the file could not be made. */
+static int hidden_of(const char *text)
+{
+	char path[] = "/tmp/etrace-kallsyms-XXXXXX";
+	int fd = mkstemp(path);
+	bool hidden;
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	hidden = ksyms_hidden(path);
+	unlink(path);
+	return hidden ? 1 : 0;
+}
+
+/* Per-CPU symbols come first at 0: only all-zero addresses mean hidden ones. */
+UNIT_TEST(ksym_hidden_addresses)
+{
+	CHECK_EQ_INT(hidden_of("0000000000000000 A fixed_percpu_data\n"
+			       "0000000000001000 A cpu_debug_store\n"
+			       "ffffffff81000000 T _stext\n"), 0);
+	CHECK_EQ_INT(hidden_of("0000000000000000 A fixed_percpu_data\n"
+			       "ffffffff81000000 T _stext\n"), 0);
+	CHECK_EQ_INT(hidden_of("0000000000000000 A fixed_percpu_data\n"
+			       "0000000000000000 T _stext\n"
+			       "0000000000000000 t vfs_read\n"), 1);
+	CHECK_EQ_INT(hidden_of("ffffffff81000000 T _stext\n"), 0);
+}
