@@ -11,6 +11,7 @@
 # make bench-user  user-space probes (uprobes on bash's readline, libc's malloc)
 # make bench-options  what -n (in the kernel) saves, and -l against bpftrace -l
 # make bench-aggregate  what -A costs per event against bpftrace's count()
+# make bench-latency  -H of $latency against bpftrace's two-probe histogram
 # make fuzz       libFuzzer (clang) on the spec parser for FUZZ_SECONDS (default 60)
 # make ARCH=arm64 the same static build for aarch64 in build-arm64/ (cross compiler and
 #                 Debian's arm64 libraries; make deps ARCH=arm64 installs them)
@@ -98,7 +99,7 @@ USER_PROGS := $(filter %-static,$(USER_PROGS))
 endif
 
 
-.PHONY: all deps run check unit runtime vm-check vm-shell install bench bench-detach bench-soak bench-user bench-options bench-aggregate clean \
+.PHONY: all deps run check unit runtime vm-check vm-shell install bench bench-detach bench-soak bench-user bench-options bench-aggregate bench-latency clean \
 	fuzz-driver fuzz fuzz-deps deb deb-deps deb-check deps-arm64 check-arm64 vm-check-arm64 \
 	bench-arm64
 .DELETE_ON_ERROR:
@@ -355,6 +356,11 @@ bench-options: deps all
 # printing every event, on getppid() (about a minute).
 bench-aggregate: deps all
 	bench/aggregate.sh $(BENCH_ARGS) $(ETRACE)
+
+# -H of $latency on a hot user function against bpftrace's uprobe/uretprobe
+# pair with @s[tid] = nsecs and hist() (about a minute).
+bench-latency: deps all
+	bench/latency.sh $(BENCH_ARGS) $(ETRACE)
 
 # fuzz: libFuzzer with ASan+UBSan on the spec and format parsers, built by clang
 # straight from the sources they need. The seeds are copied into

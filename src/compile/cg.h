@@ -182,6 +182,8 @@ void cg_entry_ret(struct cg *cg, int base, int off);
 
 /* The program of an entry probe etrace added: push the time and operands. */
 void cg_entry_push(struct cg *cg);
+/* Whether that program builds map values in its scratch slice (they are large). */
+bool cg_entry_needs_scratch(const struct session *s);
 /*
  * In a return probe with $latency or $entry(): pop what the entry saved
  * into cg->entry_buf; a call whose entry was not seen exits.

@@ -10,12 +10,17 @@
  *	value: u32 depth, u32 pad, then MAPS_ENTRY_DEPTH slots of
  *	       [u64 time, u64 operand...]
  *
+ * A value of at most ENTRY_ON_STACK bytes is built on the BPF stack,
+ * a larger one in the probe's scratch slice.
+ *
  * Calls nested deeper than MAPS_ENTRY_DEPTH, and threads beyond the map's
  * capacity, are counted (the entry probe's lost counter) and not timed.
  */
 #include "compile/cg.h"
 #include "runtime/maps.h"
 #include "util.h"
+
+#define ENTRY_ON_STACK 272
 
 void cg_map_ref(struct cg *cg, int dst, enum map_role role)
 {
@@ -87,41 +92,53 @@ static void fill_slot(struct cg *cg, const struct probe *ret, int slot)
 	}
 }
 
-/* First call of this thread in flight: a new value, built in the scratch slice. */
-static void push_new(struct cg *cg, const struct probe *ret, int key)
+/*
+ * A new value (depth 1, the first slot filled), on the BPF stack when it is
+ * small (zeroed there first: the helper reads all of it), else in the
+ * probe's scratch slice. Returns the pointer vreg.
+ */
+static int new_value(struct cg *cg, const struct probe *ret)
 {
-	int args[4], r = ir_vreg(cg->ir), buf = cg->scratch_base;
+	int size = maps_entry_value_size(cg->s), buf = ir_vreg(cg->ir), slot = ir_vreg(cg->ir);
 
-	int slot = ir_vreg(cg->ir);
+	if (size <= ENTRY_ON_STACK) {
+		int off = ir_stack_alloc(cg->ir, size, 8);
 
-	/* depth 1, and the padding zeroed: the first slot is filled. */
+		for (int i = 8; i < size; i += 8)
+			ir_store_stack_imm(cg->ir, 8, (int16_t)(off + i), 0);
+		ir_stack_addr(cg->ir, buf, (int16_t)off);
+	} else {
+		ir_mov(cg->ir, buf, cg->scratch_base);
+	}
+	/* depth 1, the padding zeroed */
 	ir_store_imm(cg->ir, 8, buf, 0, 1);
 	ir_mov(cg->ir, slot, buf);
 	ir_alu_imm(cg->ir, BPF_ADD, slot, 8);
 	fill_slot(cg, ret, slot);
-	args[0] = ir_vreg(cg->ir);
-	cg_map_ref(cg, args[0], MAP_ENTRY);
-	args[1] = ir_vreg(cg->ir);
-	ir_stack_addr(cg->ir, args[1], (int16_t)key);
-	args[2] = buf;
-	args[3] = ir_vreg(cg->ir);
-	ir_mov_imm(cg->ir, args[3], BPF_NOEXIST);
-	ir_call(cg->ir, BPF_FUNC_map_update_elem, r, 4, args);
-	/* The map is full: more threads in calls than it holds. */
-	ir_jcond_imm(cg->ir, BPF_JEQ, r, 0, cg->out);
-	cg_count_lost(cg);
+	return buf;
 }
 
-void cg_entry_push(struct cg *cg)
+bool cg_entry_needs_scratch(const struct session *s)
 {
-	const struct probe *ret = probe_ret(cg->s, cg->p);
-	struct ir *ir = cg->ir;
-	int key, v, d, fresh = ir_label(ir), deep = ir_label(ir), n;
+	return maps_entry_value_size(s) > ENTRY_ON_STACK;
+}
 
-	ir_comment(ir, "push the entry of probe %d's call", ret->spec.index);
-	key = entry_key(cg, ret);
+/*
+ * The insert failed: the thread has calls in flight already (one more slot
+ * on its stack), or, if it has none, the map is full (counted). Which
+ * error the insert gives for an existing key differs between kernels: the
+ * lookup decides.
+ */
+static void push_more(struct cg *cg, const struct probe *ret, int key)
+{
+	struct ir *ir = cg->ir;
+	int v, d, n, deep = ir_label(ir), found = ir_label(ir);
+
 	v = entry_lookup(cg, key);
-	ir_jcond_imm(ir, BPF_JEQ, v, 0, fresh);
+	ir_jcond_imm(ir, BPF_JNE, v, 0, found);
+	cg_count_lost(cg);
+	ir_jmp(ir, cg->out);
+	ir_bind(ir, found);
 	d = ir_vreg(ir);
 	ir_load(ir, 4, d, v, 0);
 	n = ir_vreg(ir);
@@ -135,9 +152,31 @@ void cg_entry_push(struct cg *cg)
 	ir_bind(ir, deep);
 	ir_store(ir, 4, v, 0, n);
 	cg_count_lost(cg);
-	ir_jmp(ir, cg->out);
-	ir_bind(ir, fresh);
-	push_new(cg, ret, key);
+}
+
+/*
+ * Most calls are the thread's only one in flight: insert a new value
+ * (one helper call); only when the thread has one already (recursion,
+ * nesting) look it up and push.
+ */
+void cg_entry_push(struct cg *cg)
+{
+	const struct probe *ret = probe_ret(cg->s, cg->p);
+	struct ir *ir = cg->ir;
+	int key, args[4], r = ir_vreg(ir);
+
+	ir_comment(ir, "push the entry of probe %d's call", ret->spec.index);
+	key = entry_key(cg, ret);
+	args[2] = new_value(cg, ret);
+	args[0] = ir_vreg(ir);
+	cg_map_ref(cg, args[0], MAP_ENTRY);
+	args[1] = ir_vreg(ir);
+	ir_stack_addr(ir, args[1], (int16_t)key);
+	args[3] = ir_vreg(ir);
+	ir_mov_imm(ir, args[3], BPF_NOEXIST);
+	ir_call(ir, BPF_FUNC_map_update_elem, r, 4, args);
+	ir_jcond_imm(ir, BPF_JEQ, r, 0, cg->out);
+	push_more(cg, ret, key);
 }
 
 void cg_entry_pop(struct cg *cg)

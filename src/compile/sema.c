@@ -1442,8 +1442,9 @@ int sema_probe(struct cg *cg)
 		cg->key_str_tmp = scratch(cg, key_array_room(cg), 1);
 	if (cg->failed)
 		return ERR_USAGE;
-	/* The entry probe builds a new map value in its scratch slice. */
-	p->layout.needs_scratch = cg->sm.scratch_used > 0 || ret_probe;
+	/* The entry probe builds a large new map value in its scratch slice. */
+	p->layout.needs_scratch = cg->sm.scratch_used > 0 ||
+				  (ret_probe && cg_entry_needs_scratch(cg->s));
 	return 0;
 }
 
