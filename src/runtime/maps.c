@@ -15,23 +15,23 @@
 void maps_init(struct session *s)
 {
 	static const struct map_entry roles[MAP_NROLES] = {
-		[MAP_EVENTS] = { "etrace_events", BPF_MAP_TYPE_RINGBUF, 0, 0, 0, true, -1 },
-		[MAP_LOST] = { "etrace_lost", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 0, true, -1 },
-		[MAP_CTL] = { "etrace_ctl", BPF_MAP_TYPE_ARRAY, 4, 8, 1, true, -1 },
+		[MAP_EVENTS] = { "etrace_events", BPF_MAP_TYPE_RINGBUF, 0, 0, 0, true, -1, 0 },
+		[MAP_LOST] = { "etrace_lost", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 0, true, -1, 0 },
+		[MAP_CTL] = { "etrace_ctl", BPF_MAP_TYPE_ARRAY, 4, 8, 1, true, -1, 0 },
 		[MAP_SCRATCH] = { "etrace_scratch", BPF_MAP_TYPE_PERCPU_ARRAY, 4,
-				  MAPS_SCRATCH_SIZE, 0, false, -1 },
-		[MAP_CGROUP] = { "etrace_cgroup", BPF_MAP_TYPE_CGROUP_ARRAY, 4, 4, 1, false, -1 },
-		[MAP_ENTRY] = { "etrace_entry", BPF_MAP_TYPE_HASH, 8, 0, MAPS_ENTRY_MAX, false, -1 },
+				  MAPS_SCRATCH_SIZE, 0, false, -1, 0 },
+		[MAP_CGROUP] = { "etrace_cgroup", BPF_MAP_TYPE_CGROUP_ARRAY, 4, 4, 1, false, -1, 0 },
+		[MAP_ENTRY] = { "etrace_entry", BPF_MAP_TYPE_HASH, 8, 0, MAPS_ENTRY_MAX, false, -1, 0 },
 		/* Preallocated: 5.10 refuses hash maps allocated at run time in tracing. */
-		[MAP_AGG] = { "etrace_agg", BPF_MAP_TYPE_PERCPU_HASH, 0, 0, 0, false, -1 },
-		[MAP_AGG_ZERO] = { "etrace_agg_zero", BPF_MAP_TYPE_ARRAY, 4, 0, 1, false, -1 },
+		[MAP_AGG] = { "etrace_agg", BPF_MAP_TYPE_PERCPU_HASH, 0, 0, 0, false, -1, 0 },
+		[MAP_AGG_ZERO] = { "etrace_agg_zero", BPF_MAP_TYPE_ARRAY, 4, 0, 1, false, -1, 0 },
 		[MAP_KSTACKS] = { "etrace_kstacks", BPF_MAP_TYPE_STACK_TRACE, 4,
-				  REC_STACK_BYTES, 0, false, -1 },
+				  REC_STACK_BYTES, 0, false, -1, 0 },
 		[MAP_USTACKS] = { "etrace_ustacks", BPF_MAP_TYPE_STACK_TRACE, 4,
-				  REC_USTACK_BYTES, 0, false, -1 },
+				  REC_USTACK_BYTES, 0, false, -1, 0 },
 		[MAP_UBIDS] = { "etrace_ubids", BPF_MAP_TYPE_STACK_TRACE, 4, REC_UBID_BYTES, 0,
 				false, -1, BPF_F_STACK_BUILD_ID },
-		[MAP_TAKEN] = { "etrace_taken", BPF_MAP_TYPE_ARRAY, 4, 8, 1, false, -1 },
+		[MAP_TAKEN] = { "etrace_taken", BPF_MAP_TYPE_ARRAY, 4, 8, 1, false, -1, 0 },
 	};
 
 	memcpy(s->maps, roles, sizeof(roles));
