@@ -4,6 +4,7 @@
 # make deps       install the Debian packages the build and tests need
 # make run        deps + build + trace a default probe for a few seconds (ARGS=... overrides)
 # make check      deps + build + every test (unit, fuzz, runtime, VM lab); SAN=1 for ASan+UBSan
+# make check-valgrind  memcheck on representative runs of a dynamic build
 # make install    PREFIX=/usr/local
 # make deb        build/etrace_VERSION_ARCH.deb (make deb-check: lintian, install, remove)
 # make bench      start-up and overhead figures against bpftrace
@@ -99,7 +100,7 @@ USER_PROGS := $(filter %-static,$(USER_PROGS))
 endif
 
 
-.PHONY: all deps run check unit runtime vm-check vm-shell install bench bench-detach bench-soak bench-user bench-options bench-aggregate bench-latency clean \
+.PHONY: all deps run check unit runtime vm-check vm-shell install bench bench-detach bench-soak bench-user bench-options bench-aggregate bench-latency check-valgrind clean \
 	fuzz-driver fuzz fuzz-deps deb deb-deps deb-check deps-arm64 check-arm64 vm-check-arm64 \
 	bench-arm64
 .DELETE_ON_ERROR:
@@ -288,6 +289,14 @@ check-arm64: deps
 
 vm-check: all
 	tests/vm/lab.sh check $(BUILD)
+
+# Valgrind's memcheck on representative runs of a dynamically linked build
+# (valgrind cannot follow the static glibc's allocator); about a minute.
+VG_BUILD := build-vg
+check-valgrind: deps all
+	$(Q)$(call install_missing,valgrind)
+	$(Q)$(MAKE) --no-print-directory SAN=0 BUILD=$(VG_BUILD) LDFLAGS_ALL= $(VG_BUILD)/etrace
+	tests/valgrind.sh $(VG_BUILD)/etrace $(abspath $(BUILD))/progs
 
 KERNEL ?= 6.1
 vm-shell: all

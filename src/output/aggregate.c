@@ -73,7 +73,7 @@ static bool in_epoch(const struct agg_read *r, const unsigned char *key, __u32 e
 /* Every key (of interval @epoch at a tick; -1: all). */
 static int collect_keys(struct agg_read *r, int fd, long long epoch)
 {
-	unsigned char *prev = own(r, xmalloc(r->key_size)), *next;
+	unsigned char *prev = own(r, xcalloc(1, r->key_size)), *next;
 	bool first = true;
 
 	for (;;) {
@@ -327,7 +327,8 @@ static int by_count(const void *pa, const void *pb)
 /* Look every key up (deleting it at a tick) and decode it. */
 static int read_entries(struct agg_read *r, int fd, bool tick)
 {
-	unsigned char *vals = xmalloc((size_t)r->s->ncpus * r->cpu_bytes);
+	/* Zeroed: what the kernel writes is not seen as written by valgrind. */
+	unsigned char *vals = xcalloc((size_t)r->s->ncpus, r->cpu_bytes);
 	int ret = 0;
 
 	r->entries = xcalloc(r->nkeys + 1, sizeof(*r->entries));
