@@ -66,18 +66,7 @@ if [ ! -x "$GEN" ]; then
 	gcc -O1 -o "$GEN" "$REPO/tests/progs/getppid_bench.c" ||
 		{ echo "aggregate.sh: cannot build getppid_bench" >&2; exit 2; }
 fi
-# The traced process on the last CPU, the tracer on the others.
-NCPU=$(nproc)
-WPIN=() TPIN=()
-if [ "$NCPU" -ge 2 ] && command -v taskset >/dev/null; then
-	WPIN=(taskset -c $((NCPU - 1))) TPIN=(taskset -c "0-$((NCPU - 2))")
-fi
-
-median() {
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-		if (!NR) { print "?"; exit }
-		print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+pin_cpus
 
 tracer_cmd() {
 	case $1 in
@@ -107,33 +96,13 @@ tracer_start() {
 	done
 	return 1
 }
-tracer_stop() {
-	kill -INT "$TPID" 2>/dev/null
-	wait "$TPID" 2>/dev/null
-	TPID=
-}
-gen_ns() { "${WPIN[@]}" "$GEN" "$CALLS" | sed -n 's/.*cpu_ns_per_call=\([0-9.]*\).*/\1/p'; }
 
 CONFS=(a_probe a_value print)
 [ -z "${NA[bpftrace]:-}" ] && CONFS+=(bpftrace)
 declare -A ADDED
 echo "etrace -A benchmark: kernel $(uname -r), $NCPU CPUs," \
 	"load average $(cut -d' ' -f1-3 /proc/loadavg)"
-printf 'run' >&2
-for ((run = 0; run < RUNS; run++)); do
-	printf ' %d' $((run + 1)) >&2
-	n=${#CONFS[@]}
-	for ((k = 0; k < n; k++)); do
-		c=${CONFS[(run + k) % n]}
-		base=$(gen_ns)
-		tracer_start "$c" || { ADDED[$c]+="fail "; tracer_stop; continue; }
-		with=$(gen_ns)
-		tracer_stop
-		[ -n "${BENCH_DEBUG:-}" ] && echo " $c: $base -> $with" >&2
-		ADDED[$c]+="$(awk -v a="$with" -v b="$base" 'BEGIN { printf "%.1f", a - b }') "
-	done
-done
-echo >&2
+added_cost "$RUNS" "${CONFS[@]}"
 echo
 echo "$PROBE, $CALLS getppid() calls by the traced process"
 printf '%-58s | %s\n' "tracer" "added CPU ns per call (median)"
@@ -148,7 +117,7 @@ for c in a_probe a_value print bpftrace; do
 		[ "$c" = bpftrace ] && printf '%-58s | n/a: %s\n' "${LABEL[$c]}" "${NA[bpftrace]:-}"
 		continue
 	fi
-	read -r -a v <<<"${ADDED[$c]//fail/}"
+	read -r -a v <<<"${ADDED[$c]}"
 	MED[$c]=$(median "${v[@]}")
 	printf '%-58s | %s\n' "${LABEL[$c]}" "${MED[$c]}"
 done

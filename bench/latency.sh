@@ -97,17 +97,7 @@ EOF
 GEN=$TMP/lat-gen
 gcc -O2 -fno-omit-frame-pointer -o "$GEN" "$TMP/lat-gen.c" ||
 	{ echo "latency.sh: cannot build the generator" >&2; exit 2; }
-NCPU=$(nproc)
-WPIN=() TPIN=()
-if [ "$NCPU" -ge 2 ] && command -v taskset >/dev/null; then
-	WPIN=(taskset -c $((NCPU - 1))) TPIN=(taskset -c "0-$((NCPU - 2))")
-fi
-
-median() {
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-		if (!NR) { print "?"; exit }
-		print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+pin_cpus
 
 tracer_cmd() {
 	case $1 in
@@ -138,33 +128,13 @@ tracer_start() {
 	done
 	return 1
 }
-tracer_stop() {
-	kill -INT "$TPID" 2>/dev/null
-	wait "$TPID" 2>/dev/null
-	TPID=
-}
-gen_ns() { "${WPIN[@]}" "$GEN" "$CALLS" | sed -n 's/.*cpu_ns_per_call=\([0-9.]*\).*/\1/p'; }
 
 CONFS=(etrace)
 [ -z "${NA[bpftrace]:-}" ] && CONFS+=(bpftrace floor)
 declare -A ADDED
 echo "latency histogram benchmark: kernel $(uname -r), $NCPU CPUs," \
 	"load average $(cut -d' ' -f1-3 /proc/loadavg)"
-printf 'run' >&2
-for ((run = 0; run < RUNS; run++)); do
-	printf ' %d' $((run + 1)) >&2
-	n=${#CONFS[@]}
-	for ((k = 0; k < n; k++)); do
-		c=${CONFS[(run + k) % n]}
-		base=$(gen_ns)
-		tracer_start "$c" || { tracer_stop; continue; }
-		with=$(gen_ns)
-		tracer_stop
-		[ -n "${BENCH_DEBUG:-}" ] && echo " $c: $base -> $with" >&2
-		ADDED[$c]+="$(awk -v a="$with" -v b="$base" 'BEGIN { printf "%.1f", a - b }') "
-	done
-done
-echo >&2
+added_cost "$RUNS" "${CONFS[@]}"
 echo
 echo "a noinline user function, $CALLS calls: entry and return probed"
 printf '%-58s | %s\n' "tracer" "added CPU ns per call (median)"

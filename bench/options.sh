@@ -70,17 +70,7 @@ if [ ! -x "$GEN" ]; then
 	gcc -O1 -o "$GEN" "$REPO/tests/progs/getppid_bench.c" ||
 		{ echo "options.sh: cannot build getppid_bench" >&2; exit 2; }
 fi
-NCPU=$(nproc)
-WPIN=() TPIN=()
-if [ "$NCPU" -ge 2 ] && command -v taskset >/dev/null; then
-	WPIN=(taskset -c $((NCPU - 1))) TPIN=(taskset -c "0-$((NCPU - 2))")
-fi
-
-median() {
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-		if (!NR) { print "?"; exit }
-		print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+pin_cpus
 
 # ---------------------------------------------------------------- 1: -n
 
@@ -113,32 +103,14 @@ tracer_start() {
 	# The filtering tracers print at most a header: give them time to attach.
 	return 0
 }
-tracer_stop() {
-	kill -INT "$TPID" 2>/dev/null
-	wait "$TPID" 2>/dev/null
-	TPID=
-}
-gen_ns() { "${WPIN[@]}" "$GEN" "$CALLS" | sed -n 's/.*cpu_ns_per_call=\([0-9.]*\).*/\1/p'; }
 
 CONFS=(n_kernel n_every)
 [ -z "${NA[bpftrace]:-}" ] && CONFS+=(n_bpftrace)
 [ $WITH_BCC = 1 ] && [ -z "${NA[bcc]:-}" ] && CONFS+=(n_bcc)
 declare -A ADDED
 echo "etrace option benchmark: kernel $(uname -r), $NCPU CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-printf 'scenario 1 (-n): run' >&2
-for ((run = 0; run < RUNS; run++)); do
-	printf ' %d' $((run + 1)) >&2
-	n=${#CONFS[@]}
-	for ((k = 0; k < n; k++)); do
-		c=${CONFS[(run + k) % n]}
-		base=$(gen_ns)
-		tracer_start "$c" || { ADDED[$c]+="fail "; tracer_stop; continue; }
-		with=$(gen_ns)
-		tracer_stop
-		ADDED[$c]+="$(awk -v a="$with" -v b="$base" 'BEGIN { printf "%.1f", a - b }') "
-	done
-done
-echo >&2
+printf 'scenario 1 (-n): ' >&2
+added_cost "$RUNS" "${CONFS[@]}"
 echo
 echo "scenario 1: -n $NOBODY on $PROBE, $CALLS getppid() calls by a process of another name"
 printf '%-58s | %s\n' "tracer" "added CPU ns per call (median)"
@@ -156,7 +128,7 @@ for c in n_kernel n_every n_bpftrace n_bcc; do
 		esac
 		continue
 	fi
-	read -r -a v <<<"${ADDED[$c]//fail/}"
+	read -r -a v <<<"${ADDED[$c]}"
 	MED[$c]=$(median "${v[@]}")
 	printf '%-58s | %s\n' "${LABEL[$c]}" "${MED[$c]}"
 done

@@ -278,12 +278,6 @@ measure() {
 	fi
 }
 
-median() {  # numbers... -> median ("" when none)
-	[ $# -gt 0 ] || { echo; return; }
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-		END { if (NR % 2) printf "%.1f", v[(NR + 1) / 2];
-		      else printf "%.1f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 json_str() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }
 json_list() { local IFS=,; printf '[%s]' "$*"; }

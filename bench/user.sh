@@ -152,12 +152,6 @@ stop_tracer() {
 	forget_pid "$1"
 }
 
-median() {  # numbers... -> median ("" when none)
-	[ $# -gt 0 ] || { echo; return; }
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-		END { if (NR % 2) printf "%.1f", v[(NR + 1) / 2];
-		      else printf "%.1f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 calc() { awk "BEGIN { printf \"$1\", ($2) }"; }   # calc FORMAT EXPR
 json_str() {
 	local s=${1//\\/\\\\}
