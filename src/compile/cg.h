@@ -207,6 +207,9 @@ void cg_error(struct cg *cg, int col, const char *fmt, ...)
  */
 int sema_probe(struct cg *cg);
 
+/* Whether @p's events show user addresses (-U, %U): they need their process. */
+bool cg_prints_user_addresses(const struct session *s, const struct probe *p);
+
 /* What the pass decided about @e (never NULL after a successful pass). */
 const struct sinfo *sema_of(const struct cg *cg, const struct expr *e);
 

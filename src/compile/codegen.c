@@ -210,18 +210,6 @@ static void emit_func_ip(struct cg *cg)
 	ir_store(cg->ir, 8, cg->rec, REC_OFF(func_ip), cg_func_ip(cg));
 }
 
-static bool prints_user_addresses(const struct session *s, const struct probe *p)
-{
-	const struct fmt_spec *f = p->layout.fmt;
-
-	if (s->opt.ustack)
-		return true;
-	for (size_t i = 0; f && i < f->nconvs; i++)
-		if (f->convs[i].conv == 'U')
-			return true;
-	return false;
-}
-
 /*
  * A user probe whose addresses are printed records where its file is loaded
  * (ctx->ip minus the point's file offset): a process that exits before
@@ -233,7 +221,7 @@ static long long file_base_offset(const struct cg *cg)
 	struct loc ip;
 	long long off;
 
-	if (!p->prov->probe_offset || !p->prov->ctx_reg || !prints_user_addresses(cg->s, p))
+	if (!p->prov->probe_offset || !p->prov->ctx_reg || !cg_prints_user_addresses(cg->s, p))
 		return -1;
 	p->prov->ctx_reg(p, "ip", &ip);
 	off = p->prov->probe_offset(p);

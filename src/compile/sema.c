@@ -1282,7 +1282,7 @@ static int layout_values(struct session *s, struct probe *p)
 	return 0;
 }
 
-static bool prints_user_addrs(const struct session *s, const struct probe *p)
+bool cg_prints_user_addresses(const struct session *s, const struct probe *p)
 {
 	const struct fmt_spec *f = p->layout.fmt;
 
@@ -1326,14 +1326,14 @@ static int layout_key(struct session *s, struct probe *p)
 		       "none", p->spec.index, o->agg == AGG_LOG2 ? "-H" : "--lhist");
 		return ERR_USAGE;
 	}
-	k->tgid = prints_user_addrs(s, p) ? key_field(&off, 4, 4) : -1;
+	k->tgid = cg_prints_user_addresses(s, p) ? key_field(&off, 4, 4) : -1;
 	k->epoch = o->interval_ns ? key_field(&off, 4, 4) : -1;
 	k->kstack = o->kstack ? key_field(&off, 4, 4) : -1;
 	/* Set when the mechanism built has one (arm64 kprobes at entry), else 0. */
 	k->kcaller = o->kstack && p->prov->kstack_caller ? key_field(&off, 8, 8) : -1;
 	k->ustack = o->ustack ? key_field(&off, 4, 4) : -1;
 	k->ubid = o->ustack ? key_field(&off, 4, 4) : -1;
-	k->func_ip = p->records_func_ip || (prints_user_addrs(s, p) && p->prov->probe_offset) ?
+	k->func_ip = p->records_func_ip || (cg_prints_user_addresses(s, p) && p->prov->probe_offset) ?
 		     key_field(&off, 8, 8) : -1;
 	k->uret = o->ustack && p->ustack_at_entry ? key_field(&off, 8, 8) : -1;
 	k->comm = folded ? key_field(&off, REC_COMM_LEN, 8) : -1;

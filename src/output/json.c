@@ -191,6 +191,22 @@ static void put_spec(struct session *s, const struct probe *p)
 	sb_append(&s->line, spec->buf, spec->len);
 }
 
+/* What an event (or a counted key) shows: func, msg, args and the stacks. */
+static void put_shown(struct session *s, const struct event *ev)
+{
+	struct strbuf *sb = &s->line;
+
+	put_lit(sb, ",\"func\":");
+	put_str(sb, ev->func);
+	put_lit(sb, ",\"msg\":");
+	sb_append_json_str(sb, ev->msg, ev->msg_len);
+	put_args(s, ev);
+	if (s->opt.kstack)
+		put_kstack(s, ev);
+	if (s->opt.ustack)
+		put_ustack(s, ev);
+}
+
 static void json_event(struct session *s, const struct event *ev)
 {
 	const struct rec_hdr *h = ev->h;
@@ -214,15 +230,7 @@ static void json_event(struct session *s, const struct event *ev)
 	put_u64(sb, (uint64_t)ev->p->spec.index);
 	put_lit(sb, ",\"spec\":");
 	put_spec(s, ev->p);
-	put_lit(sb, ",\"func\":");
-	put_str(sb, ev->func);
-	put_lit(sb, ",\"msg\":");
-	sb_append_json_str(sb, ev->msg, ev->msg_len);
-	put_args(s, ev);
-	if (s->opt.kstack)
-		put_kstack(s, ev);
-	if (s->opt.ustack)
-		put_ustack(s, ev);
+	put_shown(s, ev);
 	put_lit(sb, "}\n");
 	sink_write(&s->out, sb->buf, sb->len);
 }
@@ -299,15 +307,7 @@ static void json_aggregate(struct session *s, const struct agg_set *set)
 			put_lit(sb, ",\"comm\":");
 			sb_append_json_str(sb, ev->comm, strlen(ev->comm));
 		}
-		put_lit(sb, ",\"func\":");
-		put_str(sb, ev->func);
-		put_lit(sb, ",\"msg\":");
-		sb_append_json_str(sb, ev->msg, ev->msg_len);
-		put_args(s, ev);
-		if (s->opt.kstack)
-			put_kstack(s, ev);
-		if (s->opt.ustack)
-			put_ustack(s, ev);
+		put_shown(s, ev);
 		put_lit(sb, ",\"count\":");
 		put_u64(sb, a->count);
 		if (a->buckets)
